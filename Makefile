@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Convenience targets. kbuild itself reads ./Kbuild, so the standard
+#   make -C <kernel build dir> M=$PWD modules
+# works against any Rust-enabled 6.12 tree; `make` here builds against
+# rspl's own cached test kernel (scripts/kernel-dir).
+
+CONFIG ?= test
+KDIR ?= $(shell scripts/kernel-dir --config $(CONFIG))
+KBUILD_VARS = $(shell bash -c '. scripts/lib/common.sh; kbuild_vars')
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_VARS) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_VARS) clean
+
+# rustfmt and clippy over the crate, warnings as failures.
+check:
+	scripts/check --config $(CONFIG)
+
+test:
+	tests/run
+
+demo:
+	scripts/demo
+
+.PHONY: modules clean check test demo

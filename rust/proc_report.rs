@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/proc/spl/kmem/slab`: the directories, the file, and its `show`.
+
+use crate::{
+    proc_fs::{ProcEntry, SeqFile},
+    report_format, shim,
+};
+use core::{fmt::Write, ptr::NonNull};
+use kernel::ffi::c_int;
+use kernel::{c_str, prelude::*};
+
+/// `/proc/spl/kmem/slab` and its directories, removed when dropped.
+pub(crate) struct ProcReport {
+    // Dropped in this order: the file before the directories holding it.
+    _slab: ProcEntry,
+    _kmem: ProcEntry,
+    _spl: ProcEntry,
+}
+
+impl ProcReport {
+    pub(crate) fn new() -> Result<Self> {
+        let spl = ProcEntry::mkdir(c_str!("spl"), None).inspect_err(|e| {
+            pr_err!("cannot create /proc/spl: {:?}\n", e);
+        })?;
+        let kmem = ProcEntry::mkdir(c_str!("kmem"), Some(&spl))?;
+        let slab = ProcEntry::create_report(c_str!("slab"), &kmem)?;
+        Ok(Self {
+            _slab: slab,
+            _kmem: kmem,
+            _spl: spl,
+        })
+    }
+}
+
+/// Writes the whole report; seq_file calls it again with a larger buffer
+/// when it did not fit.
+fn write_report(w: &mut impl Write) -> core::fmt::Result {
+    w.write_str(report_format::HEADER)
+}
+
+/// The `show` callback of `/proc/spl/kmem/slab` (called by shim/procfs.c).
+///
+/// # Safety
+///
+/// `m` must be the seq_file of a running `show` call.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_report_show(m: *mut shim::seq_file) -> c_int {
+    let Some(m) = NonNull::new(m) else {
+        return EINVAL.to_errno();
+    };
+    // SAFETY: the caller passes the seq_file of the running `show`.
+    let mut out = unsafe { SeqFile::from_raw(m) };
+    // An overflow is not an error: seq_file retries with a larger buffer.
+    let _ = write_report(&mut out);
+    0
+}

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rspl: a Solaris-Porting-Layer-style `kmem_cache` for Linux, in Rust.
+//!
+//! Caches with SPL's semantics whose slab growth can never deadlock the
+//! writeback path: growth runs on a workqueue, callers wait with a timeout
+//! and then take an emergency object from `kmalloc(GFP_NOIO)`.
+
+use kernel::prelude::*;
+
+mod proc_fs;
+mod proc_report;
+mod report_format;
+mod shim;
+
+#[cfg(CONFIG_KUNIT)]
+mod kunit;
+#[cfg(CONFIG_KUNIT)]
+mod tests;
+
+module! {
+    type: Rspl,
+    name: "rspl",
+    author: "rspl developers",
+    description: "SPL-style kmem_cache that never deadlocks the writeback path",
+    license: "GPL",
+}
+
+/// The loaded module: what it owns is torn down, in reverse, on unload.
+struct Rspl {
+    _report: proc_report::ProcReport,
+}
+
+impl kernel::Module for Rspl {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let report = proc_report::ProcReport::new()?;
+        pr_info!("loaded; report at /proc/spl/kmem/slab\n");
+        Ok(Rspl { _report: report })
+    }
+}

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rspl's KUnit suites, one file per suite. They run when rspl.ko loads in
+//! a kernel with KUnit enabled; `tests/run` collects their KTAP output.
+
+mod proc_report;
+mod report_format;

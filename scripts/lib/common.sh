@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings of rspl's scripts. Sourced, not run.
+
+RSPL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Everything built once and reused (tools, kernels, OpenZFS) lives here,
+# outside the work tree, so that a fresh clone on the same machine is warm.
+RSPL_CACHE="${RSPL_CACHE:-/var/cache/rspl}"
+RSPL_TOOLS="$RSPL_CACHE/tools"
+
+BINDGEN_VERSION=0.72.1
+BINDGEN="$RSPL_TOOLS/bin/bindgen"
+RUSTC=/usr/bin/rustc
+LLVM_SUFFIX=-19
+LIBCLANG_PATH=/usr/lib/llvm-19/lib
+KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
+export LIBCLANG_PATH
+
+log() { printf '\033[1m[rspl]\033[0m %s\n' "$*" >&2; }
+die() {
+	printf '\033[1;31m[rspl] error:\033[0m %s\n' "$*" >&2
+	exit 1
+}
+
+# The kbuild variables every build of the kernel and of rspl passes.
+kbuild_vars() {
+	echo "LLVM=$LLVM_SUFFIX RUSTC=$RUSTC BINDGEN=$BINDGEN CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt"
+}
+
+# Builds rspl.ko in the work tree against the kernel build dir $1.
+build_rspl() {
+	local kdir="$1"
+	make -s -C "$kdir" M="$RSPL_ROOT" $(kbuild_vars) -j"$(nproc)" modules >&2 ||
+		die "building rspl.ko against $kdir failed"
+}
+
+# Whether KVM really runs a guest here (it often does not: no nested
+# virtualisation). Boots kernel $1 once per host boot and remembers.
+kvm_works() {
+	local bzimage="$1" probe dir
+	[ -w /dev/kvm ] || return 1
+	probe="$RSPL_CACHE/kvm-probe-$(cat /proc/sys/kernel/random/boot_id)"
+	if ! [ -f "$probe" ]; then
+		log "probing whether KVM runs a guest here (once per host boot)"
+		dir="$(mktemp -d)"
+		printf '#!/bin/busybox sh\n/bin/busybox echo RSPL-KVM-OK\n/bin/busybox reboot -f\n' >"$dir/init"
+		chmod +x "$dir/init"
+		mkdir -p "$dir/bin" && cp "$(command -v busybox)" "$dir/bin/busybox"
+		(cd "$dir" && printf 'init\nbin\nbin/busybox\n' | cpio -o -H newc --quiet) >"$dir/i.cpio"
+		if timeout -k 2 20 qemu-system-x86_64 -accel kvm -cpu host -m 256M -kernel "$bzimage" \
+			-initrd "$dir/i.cpio" -nographic -no-reboot -monitor none \
+			-append "console=ttyS0 panic=-1" </dev/null 2>&1 | grep -q RSPL-KVM-OK; then
+			echo yes >"$probe"
+		else
+			echo no >"$probe"
+		fi
+		rm -rf "$dir"
+	fi
+	[ "$(cat "$probe")" = yes ]
+}

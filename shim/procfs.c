@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * procfs and seq_file for rspl's Rust code: proc_create_single_data() wants
+ * a C show function, and the entry points are macros or take umode_t.
+ */
+#include <linux/fs.h>
+#include <linux/kernel_read_file.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <rspl/rust_callbacks.h>
+#include <rspl/shim.h>
+
+struct proc_dir_entry *rspl_proc_mkdir(const char *name,
+				       struct proc_dir_entry *parent)
+{
+	return proc_mkdir(name, parent);
+}
+
+static int rspl_report_seq_show(struct seq_file *m, void *v)
+{
+	return rspl_report_show(m);
+}
+
+struct proc_dir_entry *rspl_proc_create_report(const char *name,
+					       struct proc_dir_entry *parent)
+{
+	return proc_create_single_data(name, 0444, parent,
+				       rspl_report_seq_show, NULL);
+}
+
+void rspl_proc_remove(struct proc_dir_entry *entry)
+{
+	proc_remove(entry);
+}
+
+int rspl_seq_write(struct seq_file *m, const void *data, unsigned long len)
+{
+	return seq_write(m, data, len);
+}
+
+long rspl_read_file(const char *path, void *buf, unsigned long len)
+{
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t done = 0, n;
+
+	file = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	/* procfs files hand out one seq_file buffer per read: loop. */
+	while (done < len) {
+		n = kernel_read(file, buf + done, len - done, &pos);
+		if (n <= 0) {
+			if (n < 0)
+				done = n;
+			break;
+		}
+		done += n;
+	}
+	filp_close(file, NULL);
+	return done;
+}
