@@ -36,7 +36,14 @@ impl ProcReport {
 /// Writes the whole report; seq_file calls it again with a larger buffer
 /// when it did not fit.
 fn write_report(w: &mut impl Write) -> core::fmt::Result {
-    w.write_str(report_format::HEADER)
+    w.write_str(report_format::HEADER)?;
+    let Some(registry) = crate::registry::get() else {
+        return Ok(());
+    };
+    registry.for_each(|cache| {
+        let (flags, counts) = cache.row();
+        report_format::write_row(w, cache.name(), flags, &counts)
+    })
 }
 
 /// The `show` callback of `/proc/spl/kmem/slab` (called by shim/procfs.c).

@@ -8,10 +8,26 @@
 
 use kernel::prelude::*;
 
+mod addr_hash;
+mod cache;
+mod capi;
+mod counter;
+mod emergency;
+mod flags;
+mod grow_wait;
+mod irq_lock;
+mod linux_cache;
+mod memory;
+mod params;
 mod proc_fs;
 mod proc_report;
+mod registry;
 mod report_format;
 mod shim;
+mod slab;
+mod slab_set;
+mod spec;
+mod vec_ext;
 
 #[cfg(CONFIG_KUNIT)]
 mod kunit;
@@ -28,13 +44,19 @@ module! {
 
 /// The loaded module: what it owns is torn down, in reverse, on unload.
 struct Rspl {
+    // Dropped in order: the report first, then the caches.
     _report: proc_report::ProcReport,
+    _registry: registry::Installed,
 }
 
 impl kernel::Module for Rspl {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let registry = registry::Installed::new()?;
         let report = proc_report::ProcReport::new()?;
         pr_info!("loaded; report at /proc/spl/kmem/slab\n");
-        Ok(Rspl { _report: report })
+        Ok(Rspl {
+            _report: report,
+            _registry: registry,
+        })
     }
 }

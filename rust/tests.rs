@@ -3,5 +3,6 @@
 //! rspl's KUnit suites, one file per suite. They run when rspl.ko loads in
 //! a kernel with KUnit enabled; `tests/run` collects their KTAP output.
 
+mod cache_api;
 mod proc_report;
 mod report_format;

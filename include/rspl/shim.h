@@ -10,9 +10,12 @@
 #ifndef _RSPL_SHIM_H
 #define _RSPL_SHIM_H
 
+struct kmem_cache;
 struct kunit;
 struct proc_dir_entry;
 struct seq_file;
+struct wait_queue_head;
+struct workqueue_struct;
 
 /* procfs and seq_file (shim/procfs.c) */
 struct proc_dir_entry *rspl_proc_mkdir(const char *name,
@@ -27,6 +30,74 @@ int rspl_seq_write(struct seq_file *m, const void *data, unsigned long len);
  * number of bytes read or a negative errno.
  */
 long rspl_read_file(const char *path, void *buf, unsigned long len);
+
+/*
+ * Memory (shim/memory.c). Every allocation that backs a slab or an
+ * emergency object runs with __GFP_IO and __GFP_FS off: inside a
+ * memalloc_noio_save() scope and with GFP_NOIO.
+ */
+void *rspl_vmalloc_noio(unsigned long size);
+void rspl_vfree(const void *addr);
+void *rspl_kvmalloc_noio(unsigned long size);
+void rspl_kvfree(const void *addr);
+/* Whole pages of order @order (page-backed slabs); 0 on failure. */
+unsigned long rspl_pages_alloc_noio(unsigned int order);
+void rspl_pages_free(unsigned long addr, unsigned int order);
+/*
+ * kmalloc() for emergency objects: GFP_NOIO, or GFP_ATOMIC when @nosleep;
+ * zeroed when @zero. Never warns: the caller counts and reports failures.
+ */
+void *rspl_kmalloc_emergency(unsigned long size, int nosleep, int zero);
+void rspl_kfree(const void *addr);
+/* Largest order rspl_pages_alloc_noio() accepts. */
+unsigned int rspl_max_page_order(void);
+unsigned int rspl_noio_save(void);
+void rspl_noio_restore(unsigned int token);
+void rspl_msleep(unsigned int ms);
+unsigned long rspl_msecs_to_jiffies(unsigned int ms);
+int rspl_in_atomic(void);
+
+/* Linux kmem_caches for pass-through rspl caches (shim/linux_cache.c). */
+struct kmem_cache *rspl_linux_cache_create(const char *name, unsigned int size,
+					   unsigned int align, int reclaimable);
+void rspl_linux_cache_destroy(struct kmem_cache *cache);
+/* @kmflags are rspl's KM_* allocation flags. */
+void *rspl_linux_cache_alloc(struct kmem_cache *cache, int kmflags);
+void rspl_linux_cache_free(struct kmem_cache *cache, void *obj);
+
+/* Per-CPU counters (shim/percpu.c): cheap to add to, summed on read. */
+long *rspl_counter_alloc(void);
+void rspl_counter_free(long *counter);
+void rspl_counter_add(long *counter, long delta);
+long rspl_counter_sum(long *counter);
+
+/* IRQs (shim/percpu.c) */
+unsigned long rspl_irq_save(void);
+void rspl_irq_restore(unsigned long flags);
+
+/*
+ * Waiting for a bit of a flag word to clear (shim/wait.c), with the
+ * kernel's wait_event_timeout(): uninterruptible, so a pending signal does
+ * not turn the wait into a busy loop. Returns the jiffies left, 0 on
+ * timeout.
+ */
+void rspl_waitq_init(struct wait_queue_head *wq);
+long rspl_wait_bit_clear(struct wait_queue_head *wq, unsigned long *word,
+			 unsigned int bit, unsigned long timeout);
+void rspl_wake_all(struct wait_queue_head *wq);
+/* The grow workqueue: WQ_MEM_RECLAIM, so growth progresses under pressure. */
+struct workqueue_struct *rspl_grow_wq_create(void);
+void rspl_wq_destroy(struct workqueue_struct *wq);
+
+/* Module parameters (shim/params.c) */
+unsigned int rspl_param_obj_per_slab(void);
+unsigned int rspl_param_max_size_mb(void);
+unsigned int rspl_param_slab_limit(void);
+unsigned int rspl_param_magazine_size(void);
+unsigned int rspl_param_grow_timeout_ms(void);
+unsigned int rspl_param_inject_grow_delay_ms(void);
+void rspl_param_set_grow_timeout_ms(unsigned int ms);
+void rspl_param_set_inject_grow_delay_ms(unsigned int ms);
 
 /* KUnit (shim/kunit.c) */
 void rspl_kunit_fail(struct kunit *test, const char *file, unsigned int line,

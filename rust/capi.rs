@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The exported C API of `include/rspl/kmem_cache.h`. Every function checks
+//! its pointers and refuses bad ones with a message, never a BUG.
+
+use crate::{
+    cache::{Cache, Callbacks, Ctor, Dtor, Reclaim},
+    flags::KM_FLAGS_MASK,
+    registry, spec,
+};
+use core::{ffi::c_void, ptr::NonNull};
+use kernel::{
+    ffi::{c_char, c_int},
+    prelude::*,
+    str::CStr,
+    sync::ArcBorrow,
+};
+
+/// The cache behind a C handle, if it is a live one.
+///
+/// # Safety
+///
+/// `cache` must be null or a pointer that `rspl_kmem_cache_create`
+/// returned and `rspl_kmem_cache_destroy` has not destroyed.
+unsafe fn cache_ref<'a>(cache: *mut c_void, what: &str) -> Option<ArcBorrow<'a, Cache>> {
+    if cache.is_null() {
+        pr_err!("{}: NULL cache\n", what);
+        return None;
+    }
+    // SAFETY: by the caller's contract the pointer came from
+    // `Arc::into_raw` (in create) and its reference is still held.
+    let c = unsafe { ArcBorrow::from_raw(cache.cast::<Cache>()) };
+    if !c.is_live() {
+        pr_err!("{}: {:p} is not a live rspl cache\n", what, cache);
+        return None;
+    }
+    Some(c)
+}
+
+/// # Safety
+///
+/// `name` must be null or NUL-terminated; the callbacks must be callable
+/// as the header documents for the cache's life.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_create(
+    name: *const c_char,
+    size: usize,
+    align: usize,
+    ctor: Option<Ctor>,
+    dtor: Option<Dtor>,
+    reclaim: Option<Reclaim>,
+    private: *mut c_void,
+    vmp: *mut c_void,
+    flags: c_int,
+) -> *mut c_void {
+    let name = (!name.is_null()).then(|| {
+        // SAFETY: a non-null `name` is NUL-terminated (contract).
+        unsafe { CStr::from_char_ptr(name) }
+    });
+    let shown = name.map_or("(null)", |n| n.to_str().unwrap_or("(not UTF-8)"));
+    let spec = match spec::check(
+        name.map(|n| n.as_bytes()),
+        size,
+        align,
+        vmp.is_null(),
+        flags,
+    ) {
+        Ok(spec) => spec,
+        Err(why) => {
+            pr_err!("cannot create cache {}: {}\n", shown, why);
+            return core::ptr::null_mut();
+        }
+    };
+    let Some(name) = name else {
+        return core::ptr::null_mut();
+    };
+    let Some(registry) = registry::get() else {
+        return core::ptr::null_mut();
+    };
+    let callbacks = Callbacks {
+        ctor,
+        dtor,
+        reclaim,
+        private,
+    };
+    let cache = match Cache::new(name, spec, callbacks) {
+        Ok(cache) => cache,
+        Err(e) => {
+            pr_err!("cannot create cache {}: {:?}\n", shown, e);
+            return core::ptr::null_mut();
+        }
+    };
+    let handle = &*cache as *const Cache as *mut c_void;
+    if let Err(e) = registry.add(cache) {
+        pr_err!("cannot create cache {}: {:?}\n", shown, e);
+        return core::ptr::null_mut();
+    }
+    handle
+}
+
+/// # Safety
+///
+/// See `cache_ref`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_destroy(cache: *mut c_void) {
+    // SAFETY: the caller's contract.
+    let Some(c) = (unsafe { cache_ref(cache, "rspl_kmem_cache_destroy") }) else {
+        return;
+    };
+    c.mark_destroyed();
+    let owned = registry::get().and_then(|r| r.remove(cache.cast()));
+    // The last reference drops here, or in a grow still in flight.
+    drop(owned);
+}
+
+/// # Safety
+///
+/// See `cache_ref`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_alloc(
+    cache: *mut c_void,
+    kmflags: c_int,
+) -> *mut c_void {
+    // SAFETY: the caller's contract.
+    let Some(c) = (unsafe { cache_ref(cache, "rspl_kmem_cache_alloc") }) else {
+        return core::ptr::null_mut();
+    };
+    if kmflags & !KM_FLAGS_MASK != 0 {
+        pr_err!(
+            "cache {}: unknown allocation flags {:#x}\n",
+            c.name(),
+            kmflags
+        );
+        return core::ptr::null_mut();
+    }
+    Cache::alloc(c, kmflags).map_or(core::ptr::null_mut(), |p| p.as_ptr().cast())
+}
+
+/// # Safety
+///
+/// See `cache_ref`; `obj` must be null or an object of the cache.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_free(cache: *mut c_void, obj: *mut c_void) {
+    // SAFETY: the caller's contract.
+    let Some(c) = (unsafe { cache_ref(cache, "rspl_kmem_cache_free") }) else {
+        return;
+    };
+    match NonNull::new(obj.cast::<u8>()) {
+        Some(obj) => c.free(obj),
+        None => pr_err!("cache {}: free of NULL\n", c.name()),
+    }
+}
+
+/// # Safety
+///
+/// See `cache_ref`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_reap_now(cache: *mut c_void) {
+    // SAFETY: the caller's contract.
+    if let Some(c) = unsafe { cache_ref(cache, "rspl_kmem_cache_reap_now") } {
+        c.reap();
+    }
+}
+
+#[no_mangle]
+pub(crate) extern "C" fn rspl_kmem_cache_reap_active() -> c_int {
+    (registry::reaps_running() > 0) as c_int
+}
+
+/// # Safety
+///
+/// See `cache_ref`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_set_move(cache: *mut c_void, _move: *mut c_void) {
+    // SAFETY: the caller's contract. Moving objects is not supported: a
+    // no-op, as in OpenZFS.
+    let _ = unsafe { cache_ref(cache, "rspl_kmem_cache_set_move") };
+}
+
+/// # Safety
+///
+/// See `cache_ref`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_inuse(cache: *mut c_void) -> c_int {
+    // SAFETY: the caller's contract.
+    unsafe { cache_ref(cache, "rspl_kmem_cache_inuse") }.map_or(0, |c| c.inuse() as c_int)
+}
+
+/// # Safety
+///
+/// See `cache_ref`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_entry_size(cache: *mut c_void) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { cache_ref(cache, "rspl_kmem_cache_entry_size") }.map_or(0, |c| c.entry_size())
+}

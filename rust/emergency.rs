@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Emergency objects: what a caller gets from `kmalloc(GFP_NOIO)` when its
+//! wait for a slab grow timed out, tracked by address so that free finds
+//! them in O(1).
+
+use crate::{
+    addr_hash::{AddrHash, HashNode},
+    memory::EmergencyMemory,
+};
+use kernel::{
+    alloc::flags::{__GFP_NOWARN, GFP_NOWAIT},
+    prelude::*,
+};
+
+/// The cache's emergency objects (used under the cache's lock).
+pub(crate) struct EmergencySet {
+    table: AddrHash<EmergencyMemory>,
+    max: u64,
+}
+
+/// A new emergency object, allocated before taking the cache's lock.
+pub(crate) struct NewEmergency {
+    node: KBox<HashNode<EmergencyMemory>>,
+    obj: usize,
+}
+
+impl NewEmergency {
+    /// Allocates the object and its hash node: GFP_NOIO, or GFP_ATOMIC for
+    /// `nosleep` (the node too: the flags are the caller's).
+    pub(crate) fn new(size: usize, align: usize, nosleep: bool, zero: bool) -> Option<Self> {
+        let mem = EmergencyMemory::new(size, align, nosleep, zero)?;
+        let obj = mem.obj();
+        let flags = if nosleep {
+            kernel::alloc::flags::GFP_ATOMIC | __GFP_NOWARN
+        } else {
+            // Runs inside the caller's NOIO scope (see `Cache`).
+            kernel::alloc::flags::GFP_KERNEL | __GFP_NOWARN
+        };
+        let node = HashNode::new(obj, mem, flags).ok()?;
+        Some(Self { node, obj })
+    }
+}
+
+impl EmergencySet {
+    pub(crate) fn new() -> Self {
+        Self {
+            table: AddrHash::new(),
+            max: 0,
+        }
+    }
+
+    pub(crate) fn count(&self) -> u64 {
+        self.table.len() as u64
+    }
+
+    pub(crate) fn max(&self) -> u64 {
+        self.max
+    }
+
+    /// Tracks `new` and returns its object's address, or gives `new` back
+    /// when the table has no bucket at all (its first GFP_NOWAIT bucket
+    /// array could not be had). The bucket array grows here with
+    /// GFP_NOWAIT when it can: if it cannot, chains get longer, nothing is
+    /// lost.
+    pub(crate) fn insert(&mut self, new: NewEmergency) -> Result<usize, NewEmergency> {
+        if let Some(n) = self.table.wants_buckets() {
+            if let Ok(buckets) = AddrHash::new_buckets(n, GFP_NOWAIT | __GFP_NOWARN) {
+                // The old array is empty of nodes: dropping it here only
+                // kfree()s it, which is allowed with IRQs off.
+                drop(self.table.rehash(buckets));
+            }
+        }
+        let obj = new.obj;
+        self.table
+            .insert(new.node)
+            .map_err(|node| NewEmergency { node, obj })?;
+        self.max = self.max.max(self.count());
+        Ok(obj)
+    }
+
+    /// Takes the emergency object at `obj` out, if it is one; the caller
+    /// drops it (kfree) after unlocking.
+    pub(crate) fn remove(&mut self, obj: usize) -> Option<EmergencyMemory> {
+        self.table.remove(obj).map(HashNode::into_value)
+    }
+
+    /// Takes any emergency object out (teardown).
+    pub(crate) fn pop_any(&mut self) -> Option<EmergencyMemory> {
+        self.table.pop_any().map(HashNode::into_value)
+    }
+}

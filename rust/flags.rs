@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `KM_*` allocation flags and `KMC_*` cache flags of
+//! `include/rspl/kmem_cache.h`, with OpenZFS's values.
+
+pub(crate) const KM_NOSLEEP: i32 = 0x0001;
+pub(crate) const KM_PUSHPAGE: i32 = 0x0004;
+pub(crate) const KM_ZERO: i32 = 0x1000;
+pub(crate) const KM_FLAGS_MASK: i32 = KM_NOSLEEP | KM_PUSHPAGE | KM_ZERO;
+
+pub(crate) const KMC_NODEBUG: u32 = 1 << 1;
+pub(crate) const KMC_KMEM: u32 = 1 << 5;
+pub(crate) const KMC_VMEM: u32 = 1 << 6;
+pub(crate) const KMC_KVMEM: u32 = 1 << 7;
+pub(crate) const KMC_SLAB: u32 = 1 << 8;
+pub(crate) const KMC_RECLAIMABLE: u32 = 1 << 21;
+/// The flags a caller may pass at creation.
+pub(crate) const KMC_CREATE_MASK: u32 =
+    KMC_NODEBUG | KMC_KMEM | KMC_VMEM | KMC_KVMEM | KMC_SLAB | KMC_RECLAIMABLE;
+pub(crate) const KMC_BACKING_MASK: u32 = KMC_KMEM | KMC_VMEM | KMC_KVMEM | KMC_SLAB;
+
+/// State bits, in the same word as the create flags.
+pub(crate) const KMC_BIT_DEADLOCKED: u32 = 14;
+pub(crate) const KMC_BIT_GROWING: u32 = 15;
+pub(crate) const KMC_BIT_REAPING: u32 = 16;
+pub(crate) const KMC_BIT_DESTROY: u32 = 17;
+
+/// Longest cache name, without its NUL.
+pub(crate) const NAME_MAX: usize = 63;
+/// Largest object.
+pub(crate) const OBJ_MAX: usize = 32 << 20;

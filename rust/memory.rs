@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The memory behind slabs and emergency objects, as owned values that
+//! free themselves. Every allocation here is GFP_NOIO (shim/memory.c).
+
+use crate::shim;
+use core::ptr::NonNull;
+use kernel::page::PAGE_SIZE;
+
+/// Where a slab's memory comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Backing {
+    /// Whole pages (`KMC_KMEM`): physically contiguous, power-of-two sized.
+    Pages,
+    /// `__vmalloc()` (`KMC_VMEM`).
+    Vmalloc,
+    /// `kvmalloc()` (`KMC_KVMEM`): kmalloc, or vmalloc when that fails.
+    KVmalloc,
+}
+
+impl Backing {
+    /// The bytes a slab of `bytes` really takes from the system.
+    pub(crate) fn footprint(self, bytes: usize) -> usize {
+        match self {
+            Backing::Pages => PAGE_SIZE << page_order(bytes),
+            Backing::Vmalloc | Backing::KVmalloc => bytes.next_multiple_of(PAGE_SIZE),
+        }
+    }
+
+    /// Whether this backing can hold `bytes` in one piece.
+    pub(crate) fn fits(self, bytes: usize) -> bool {
+        match self {
+            // SAFETY: returns a constant.
+            Backing::Pages => page_order(bytes) <= unsafe { shim::rspl_max_page_order() },
+            Backing::Vmalloc | Backing::KVmalloc => true,
+        }
+    }
+}
+
+fn page_order(bytes: usize) -> u32 {
+    let pages = bytes.div_ceil(PAGE_SIZE).max(1);
+    pages.next_power_of_two().trailing_zeros()
+}
+
+/// The memory of one slab, freed when dropped.
+///
+/// # Invariants
+///
+/// `addr` is the start of a live allocation of `bytes` bytes made with
+/// `backing`, owned by this value alone.
+pub(crate) struct SlabMemory {
+    addr: NonNull<u8>,
+    bytes: usize,
+    backing: Backing,
+}
+
+// SAFETY: the memory is plain bytes owned by this value; any thread may
+// free it.
+unsafe impl Send for SlabMemory {}
+// SAFETY: `&SlabMemory` only reads `addr` and `bytes`.
+unsafe impl Sync for SlabMemory {}
+
+impl SlabMemory {
+    /// Allocates `bytes` of slab memory without starting any I/O. Must be
+    /// called where sleeping is allowed.
+    pub(crate) fn new(bytes: usize, backing: Backing) -> Option<Self> {
+        // SAFETY: plain allocation calls; a null result is handled below.
+        let ptr = unsafe {
+            match backing {
+                Backing::Pages => shim::rspl_pages_alloc_noio(page_order(bytes)) as *mut u8,
+                Backing::Vmalloc => shim::rspl_vmalloc_noio(bytes as _).cast(),
+                Backing::KVmalloc => shim::rspl_kvmalloc_noio(bytes as _).cast(),
+            }
+        };
+        // INVARIANT: a non-null result is a fresh allocation of `bytes`.
+        NonNull::new(ptr).map(|addr| Self {
+            addr,
+            bytes,
+            backing,
+        })
+    }
+
+    /// The first byte's address.
+    pub(crate) fn addr(&self) -> usize {
+        self.addr.as_ptr() as usize
+    }
+
+    /// Leaks the memory: for a slab whose objects are still in use when
+    /// its cache is destroyed.
+    pub(crate) fn leak(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl Drop for SlabMemory {
+    fn drop(&mut self) {
+        let p = self.addr.as_ptr();
+        // SAFETY: by the type invariant `p` is our live allocation from
+        // `backing`; it is never used after this.
+        unsafe {
+            match self.backing {
+                Backing::Pages => shim::rspl_pages_free(p as _, page_order(self.bytes)),
+                Backing::Vmalloc => shim::rspl_vfree(p.cast()),
+                Backing::KVmalloc => shim::rspl_kvfree(p.cast()),
+            }
+        }
+    }
+}
+
+/// An emergency object's memory, from `kmalloc()`: freed when dropped.
+///
+/// # Invariants
+///
+/// `raw` is a live kmalloc allocation owned by this value; `obj` lies in it.
+pub(crate) struct EmergencyMemory {
+    raw: NonNull<u8>,
+    obj: usize,
+}
+
+// SAFETY: kmalloc memory may be freed from any thread.
+unsafe impl Send for EmergencyMemory {}
+// SAFETY: `&EmergencyMemory` only reads two addresses.
+unsafe impl Sync for EmergencyMemory {}
+
+impl EmergencyMemory {
+    /// Allocates an object of `size` bytes aligned to `align` (a power of
+    /// two): GFP_NOIO, or GFP_ATOMIC for `nosleep`; zeroed for `zero`.
+    pub(crate) fn new(size: usize, align: usize, nosleep: bool, zero: bool) -> Option<Self> {
+        // kmalloc aligns to 8 bytes, and power-of-two sizes to their size;
+        // otherwise ask for `align` more bytes and align inside them.
+        let natural = align <= 8 || (size.is_power_of_two() && size >= align);
+        let bytes = if natural { size } else { size + align };
+        // SAFETY: a plain allocation call; null is handled below.
+        let raw = unsafe { shim::rspl_kmalloc_emergency(bytes as _, nosleep as _, zero as _) };
+        let raw = NonNull::new(raw.cast::<u8>())?;
+        let obj = (raw.as_ptr() as usize).next_multiple_of(align.max(1));
+        // INVARIANT: `obj + size` ends within the `bytes` allocated at `raw`.
+        Some(Self { raw, obj })
+    }
+
+    /// The object's address.
+    pub(crate) fn obj(&self) -> usize {
+        self.obj
+    }
+}
+
+impl Drop for EmergencyMemory {
+    fn drop(&mut self) {
+        // SAFETY: `raw` is our live kmalloc allocation (type invariant).
+        unsafe { shim::rspl_kfree(self.raw.as_ptr().cast()) };
+    }
+}
+
+/// Zeroes the object of `size` bytes at `obj`.
+///
+/// # Safety
+///
+/// The caller must own the object: `obj..obj + size` is memory rspl handed
+/// out to no one else.
+pub(crate) unsafe fn zero_object(obj: usize, size: usize) {
+    // SAFETY: the caller owns these bytes.
+    unsafe { core::ptr::write_bytes(obj as *mut u8, 0, size) };
+}
+
+/// Sleeps for `ms` milliseconds.
+pub(crate) fn msleep(ms: u32) {
+    // SAFETY: msleep() may be called wherever sleeping is allowed; callers
+    // only sleep in process context.
+    unsafe { shim::rspl_msleep(ms) };
+}
+
+/// Whether the caller may not sleep (atomic context or IRQs off).
+pub(crate) fn in_atomic() -> bool {
+    // SAFETY: reads the preempt count and IRQ state of this CPU.
+    unsafe { shim::rspl_in_atomic() != 0 }
+}
+
+/// A `memalloc_noio_save()` scope: allocations made while it lives start
+/// no I/O, whatever GFP flags they pass (vmalloc's page tables included).
+pub(crate) struct NoIoScope {
+    token: u32,
+    // Restored on the task that saved it.
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl NoIoScope {
+    pub(crate) fn enter() -> Self {
+        // SAFETY: sets a flag of the current task; restored in `drop`.
+        let token = unsafe { shim::rspl_noio_save() };
+        Self {
+            token,
+            _not_send: core::marker::PhantomData,
+        }
+    }
+}
+
+impl Drop for NoIoScope {
+    fn drop(&mut self) {
+        // SAFETY: restores what `enter` saved, on the same task.
+        unsafe { shim::rspl_noio_restore(self.token) };
+    }
+}

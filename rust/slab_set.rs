@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A cache's slabs: a tree by address (so that a free finds its slab), the
+//! slabs with free objects, and the counters `/proc/spl/kmem/slab` shows.
+//! Used under the cache's lock; allocates nothing but the `partial` room
+//! reserved when a slab is added.
+
+use crate::slab::{FreeError, Slab};
+use crate::vec_ext::VecExt;
+use kernel::{
+    alloc::flags::{__GFP_NOWARN, GFP_NOWAIT},
+    prelude::*,
+    rbtree::{RBTree, RBTreeNode},
+};
+
+/// The slab counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SlabStats {
+    pub(crate) slabs_total: u64,
+    /// Slabs with at least one object handed out.
+    pub(crate) slabs_alloc: u64,
+    pub(crate) slabs_max: u64,
+    pub(crate) objs_total: u64,
+    /// Objects handed out.
+    pub(crate) objs_alloc: u64,
+    pub(crate) objs_max: u64,
+}
+
+pub(crate) struct SlabSet {
+    /// Keyed by each slab's end address.
+    slabs: RBTree<usize, Slab>,
+    /// Keys of the slabs with a free object; the last is used first.
+    partial: KVec<usize>,
+    /// Objects in each slab.
+    objs_per_slab: u64,
+    empty: u64,
+    stats: SlabStats,
+}
+
+impl SlabSet {
+    pub(crate) fn new(objs_per_slab: u32) -> Self {
+        Self {
+            slabs: RBTree::new(),
+            partial: KVec::new(),
+            objs_per_slab: objs_per_slab as u64,
+            empty: 0,
+            stats: SlabStats::default(),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> SlabStats {
+        self.stats
+    }
+
+    /// Slabs with no object handed out.
+    pub(crate) fn empty_slabs(&self) -> u64 {
+        self.empty
+    }
+
+    /// Adds a new, all-free slab that the caller put in a tree node keyed
+    /// by `end` (its end address), so that nothing here allocates but the
+    /// room to list it. Gives the node back if that room cannot be had.
+    pub(crate) fn add(
+        &mut self,
+        end: usize,
+        node: RBTreeNode<usize, Slab>,
+    ) -> Result<(), RBTreeNode<usize, Slab>> {
+        // Reserve room so that `partial` never allocates when a slab gets
+        // a free object back (that happens with IRQs off).
+        let want = self.stats.slabs_total as usize + 1;
+        if self.partial.capacity() < want
+            && self
+                .partial
+                .reserve(want - self.partial.len(), GFP_NOWAIT | __GFP_NOWARN)
+                .is_err()
+        {
+            return Err(node);
+        }
+        if self.slabs.get(&end).is_some() {
+            // Two live slabs cannot end at the same address.
+            return Err(node);
+        }
+        self.slabs.insert(node);
+        // Cannot allocate: reserved above.
+        let _ = self.partial.push(end, GFP_NOWAIT);
+        self.empty += 1;
+        self.stats.slabs_total += 1;
+        self.stats.slabs_max = self.stats.slabs_max.max(self.stats.slabs_total);
+        self.stats.objs_total += self.objs_per_slab;
+        Ok(())
+    }
+
+    /// Hands out a free object, if any slab has one.
+    pub(crate) fn take(&mut self) -> Option<usize> {
+        loop {
+            let key = *self.partial.last()?;
+            let Some(slab) = self.slabs.get_mut(&key) else {
+                self.partial.pop();
+                continue;
+            };
+            let was_empty = slab.inuse() == 0;
+            let Some(addr) = slab.take() else {
+                self.partial.pop();
+                continue;
+            };
+            if slab.is_full() {
+                self.partial.pop();
+            }
+            if was_empty {
+                self.empty -= 1;
+                self.stats.slabs_alloc += 1;
+            }
+            self.stats.objs_alloc += 1;
+            self.stats.objs_max = self.stats.objs_max.max(self.stats.objs_alloc);
+            return Some(addr);
+        }
+    }
+
+    /// Takes back the object at `addr`.
+    pub(crate) fn give(&mut self, addr: usize) -> Result<(), FreeError> {
+        let key = addr.checked_add(1).ok_or(FreeError::NotInCache)?;
+        let mut cursor = self
+            .slabs
+            .cursor_lower_bound(&key)
+            .ok_or(FreeError::NotInCache)?;
+        let (&end, slab) = cursor.current_mut();
+        let was_full = slab.is_full();
+        slab.give(addr)?;
+        let now_empty = slab.inuse() == 0;
+        if was_full {
+            // Cannot allocate: room for every slab was reserved in `add`.
+            let _ = self.partial.push(end, GFP_NOWAIT);
+        }
+        if now_empty {
+            self.empty += 1;
+            self.stats.slabs_alloc -= 1;
+        }
+        self.stats.objs_alloc -= 1;
+        Ok(())
+    }
+
+    /// Removes one empty slab, for the caller to drop outside its lock.
+    pub(crate) fn remove_empty(&mut self) -> Option<Slab> {
+        if self.empty == 0 {
+            return None;
+        }
+        let pos = self
+            .partial
+            .iter()
+            .position(|k| self.slabs.get(k).is_some_and(|s| s.inuse() == 0))?;
+        let key = self.partial.swap_remove_at(pos)?;
+        let slab = self.slabs.remove(&key)?;
+        self.empty -= 1;
+        self.stats.slabs_total -= 1;
+        self.stats.objs_total -= self.objs_per_slab;
+        Some(slab)
+    }
+
+    /// Removes any slab, for tearing the set down.
+    pub(crate) fn remove_any(&mut self) -> Option<Slab> {
+        let key = *self.slabs.iter().next()?.0;
+        if let Some(pos) = self.partial.iter().position(|k| *k == key) {
+            self.partial.swap_remove_at(pos);
+        }
+        let slab = self.slabs.remove(&key)?;
+        if slab.inuse() == 0 {
+            self.empty -= 1;
+        } else {
+            self.stats.slabs_alloc -= 1;
+            self.stats.objs_alloc -= slab.inuse() as u64;
+        }
+        self.stats.slabs_total -= 1;
+        self.stats.objs_total -= self.objs_per_slab;
+        Some(slab)
+    }
+}

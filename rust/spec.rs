@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The checks of `rspl_kmem_cache_create()`'s arguments, and what they
+//! decide: where the cache's objects live.
+
+use crate::{flags::*, memory::Backing, params, slab::SlabLayout};
+use kernel::page::PAGE_SIZE;
+
+/// Where a cache's objects live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// A Linux kmem_cache (`KMC_SLAB`).
+    PassThrough,
+    /// rspl's own slabs.
+    Slabs(SlabLayout),
+}
+
+/// A cache's validated shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CacheSpec {
+    pub(crate) size: usize,
+    /// The alignment objects get (at least 8).
+    pub(crate) align: usize,
+    /// Create flags, with the chosen backing flag set.
+    pub(crate) flags: u32,
+    pub(crate) placement: Placement,
+}
+
+/// Checks the arguments; on error, says why (for the caller's message).
+pub(crate) fn check(
+    name: Option<&[u8]>,
+    size: usize,
+    align: usize,
+    vmp_is_null: bool,
+    flags: i32,
+) -> Result<CacheSpec, &'static str> {
+    let name = name.ok_or("name is NULL")?;
+    if name.is_empty() {
+        return Err("name is empty");
+    }
+    if name.len() > NAME_MAX {
+        return Err("name is longer than 63 bytes");
+    }
+    if size == 0 {
+        return Err("size is 0");
+    }
+    if size > OBJ_MAX {
+        return Err("size is over the 32 MiB maximum");
+    }
+    if align != 0 && !align.is_power_of_two() {
+        return Err("alignment is not a power of two");
+    }
+    if align > PAGE_SIZE {
+        return Err("alignment is over PAGE_SIZE");
+    }
+    if !vmp_is_null {
+        return Err("vmp is not NULL");
+    }
+    if flags < 0 || flags as u32 & !KMC_CREATE_MASK != 0 {
+        return Err("unknown cache flags");
+    }
+    let mut flags = flags as u32;
+    if (flags & KMC_BACKING_MASK).count_ones() > 1 {
+        return Err("more than one of KMC_KMEM, KMC_VMEM, KMC_KVMEM, KMC_SLAB");
+    }
+    if flags & KMC_BACKING_MASK == 0 {
+        // As the SPL: small objects to a Linux cache, large ones on slabs.
+        flags |= if size <= params::slab_limit() as usize {
+            KMC_SLAB
+        } else {
+            KMC_KVMEM
+        };
+    }
+    let align = align.max(8);
+    let backing = match flags & KMC_BACKING_MASK {
+        KMC_SLAB => {
+            return Ok(CacheSpec {
+                size,
+                align,
+                flags,
+                placement: Placement::PassThrough,
+            })
+        }
+        KMC_KMEM => Backing::Pages,
+        KMC_VMEM => Backing::Vmalloc,
+        _ => Backing::KVmalloc,
+    };
+    let max_bytes = (params::max_slab_mb() as usize) << 20;
+    let layout = SlabLayout::new(size, align, params::obj_per_slab(), max_bytes, backing);
+    if !backing.fits(layout.bytes) {
+        return Err("objects too large for page-backed (KMC_KMEM) slabs");
+    }
+    Ok(CacheSpec {
+        size,
+        align,
+        flags,
+        placement: Placement::Slabs(layout),
+    })
+}

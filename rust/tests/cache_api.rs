@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rspl's caches through the exported C API, as a consumer uses them.
+
+use crate::capi::*;
+use crate::flags::*;
+use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
+use crate::{params, proc_fs::read_file, report_format};
+use core::{
+    ffi::c_void,
+    ptr::null_mut,
+    sync::atomic::{AtomicI64, Ordering},
+};
+use kernel::{
+    alloc::flags::GFP_KERNEL,
+    c_str,
+    ffi::{c_char, c_int},
+    prelude::*,
+    time::{ktime_ms_delta, Ktime},
+};
+
+fn create(name: &'static str, size: usize, align: usize, flags: u32) -> *mut c_void {
+    // SAFETY: `name` ends with a NUL (callers pass literals with "\0").
+    unsafe {
+        rspl_kmem_cache_create(
+            name.as_ptr() as *const c_char,
+            size,
+            align,
+            None,
+            None,
+            None,
+            null_mut(),
+            null_mut(),
+            flags as c_int,
+        )
+    }
+}
+
+fn bad_arguments_return_null(t: &mut Test) -> CaseResult {
+    let long = "a_name_longer_than_sixty_three_bytes_is_refused_by_rspl_create_x\0";
+    let cases: [(&str, *const c_char, usize, usize, *mut c_void, c_int); 9] = [
+        ("NULL name", core::ptr::null(), 64, 0, null_mut(), 0),
+        ("empty name", c_str!("").as_char_ptr(), 64, 0, null_mut(), 0),
+        ("long name", long.as_ptr(), 64, 0, null_mut(), 0),
+        ("size 0", c_str!("t").as_char_ptr(), 0, 0, null_mut(), 0),
+        (
+            "size too big",
+            c_str!("t").as_char_ptr(),
+            OBJ_MAX + 1,
+            0,
+            null_mut(),
+            0,
+        ),
+        ("align 24", c_str!("t").as_char_ptr(), 64, 24, null_mut(), 0),
+        (
+            "align 2*PAGE",
+            c_str!("t").as_char_ptr(),
+            64,
+            8192,
+            null_mut(),
+            0,
+        ),
+        ("vmp", c_str!("t").as_char_ptr(), 64, 0, 8 as *mut c_void, 0),
+        (
+            "flags",
+            c_str!("t").as_char_ptr(),
+            64,
+            0,
+            null_mut(),
+            1 << 3,
+        ),
+    ];
+    for (what, name, size, align, vmp, flags) in cases {
+        // SAFETY: valid (if refused) arguments.
+        let c = unsafe {
+            rspl_kmem_cache_create(name, size, align, None, None, None, null_mut(), vmp, flags)
+        };
+        kassert!(t, c.is_null(), "{} was accepted", what);
+    }
+    // Two backings at once, and bad calls on good and NULL caches.
+    kassert!(t, create("t\0", 64, 0, KMC_VMEM | KMC_KMEM).is_null());
+    // SAFETY: NULL is refused with a message.
+    unsafe {
+        kassert!(t, rspl_kmem_cache_alloc(null_mut(), 0).is_null());
+        rspl_kmem_cache_free(null_mut(), null_mut());
+        rspl_kmem_cache_destroy(null_mut());
+    }
+    Ok(())
+}
+
+/// Allocates `n` objects, checks alignment and no overlap, frees them.
+fn exercise(t: &mut Test, c: *mut c_void, n: usize, size: usize, align: usize) -> CaseResult {
+    let mut objs = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| Failed)?;
+    for _ in 0..n {
+        // SAFETY: `c` is a live cache.
+        let o = unsafe { rspl_kmem_cache_alloc(c, 0) } as usize;
+        kassert!(t, o != 0, "KM_SLEEP allocation returned NULL");
+        kassert!(
+            t,
+            o % align.max(8) == 0,
+            "{:#x} not aligned to {}",
+            o,
+            align
+        );
+        // The whole object is ours to write.
+        // SAFETY: the object has `size` bytes.
+        unsafe { core::ptr::write_bytes(o as *mut u8, 0xa5, size) };
+        objs.push(o, GFP_KERNEL).map_err(|_| Failed)?;
+    }
+    objs.as_mut_slice().sort_unstable();
+    for w in objs.as_slice().windows(2) {
+        kassert!(
+            t,
+            w[0] + size <= w[1],
+            "objects {:#x} and {:#x} overlap",
+            w[0],
+            w[1]
+        );
+    }
+    for &o in objs.as_slice() {
+        // SAFETY: each object is live and freed once.
+        unsafe { rspl_kmem_cache_free(c, o as *mut c_void) };
+    }
+    // SAFETY: `c` is live.
+    kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, 0);
+    Ok(())
+}
+
+fn every_backing(t: &mut Test) -> CaseResult {
+    for (flags, size) in [
+        (KMC_KMEM, 3000),
+        (KMC_VMEM, 3000),
+        (KMC_KVMEM, 3000),
+        (KMC_SLAB, 3000),
+        (0, 200),
+        (0, 40000),
+    ] {
+        let c = create("rspl_test_backing\0", size, 0, flags);
+        kassert!(t, !c.is_null(), "create with flags {:#x} failed", flags);
+        exercise(t, c, 50, size, 8)?;
+        // SAFETY: `c` is live and destroyed once.
+        unsafe { rspl_kmem_cache_destroy(c) };
+    }
+    Ok(())
+}
+
+fn every_alignment_odd_size(t: &mut Test) -> CaseResult {
+    let mut align = 8;
+    while align <= kernel::page::PAGE_SIZE {
+        for flags in [KMC_VMEM, KMC_KMEM, KMC_SLAB] {
+            let c = create("rspl_test_align\0", 157, align, flags);
+            kassert!(t, !c.is_null());
+            exercise(t, c, 20, 157, align)?;
+            // SAFETY: live, destroyed once.
+            unsafe { rspl_kmem_cache_destroy(c) };
+        }
+        align *= 2;
+    }
+    Ok(())
+}
+
+fn sizes_up_to_32_mib(t: &mut Test) -> CaseResult {
+    let mut size = 16;
+    while size <= OBJ_MAX {
+        let c = create("rspl_test_sizes\0", size, 0, KMC_VMEM);
+        kassert!(t, !c.is_null(), "size {}", size);
+        exercise(t, c, 2, size, 8)?;
+        // SAFETY: live, destroyed once.
+        unsafe { rspl_kmem_cache_destroy(c) };
+        size *= 4;
+    }
+    Ok(())
+}
+
+static CONSTRUCTED: AtomicI64 = AtomicI64::new(0);
+static DESTRUCTED: AtomicI64 = AtomicI64::new(0);
+const PRIVATE: usize = 0x5eed;
+
+/// A constructor that marks the object and counts.
+///
+/// # Safety
+///
+/// `obj` must be an object of at least 8 bytes.
+unsafe extern "C" fn ctor(obj: *mut c_void, private: *mut c_void, _flags: c_int) -> c_int {
+    if private as usize == PRIVATE {
+        // SAFETY: the object has at least 8 bytes.
+        unsafe { *(obj as *mut u64) = 0xc0ffee };
+        CONSTRUCTED.fetch_add(1, Ordering::Relaxed);
+    }
+    0
+}
+
+/// A destructor that counts objects carrying the constructor's mark.
+///
+/// # Safety
+///
+/// `obj` must be an object of at least 8 bytes.
+unsafe extern "C" fn dtor(obj: *mut c_void, private: *mut c_void) {
+    // SAFETY: the object has at least 8 bytes.
+    if private as usize == PRIVATE && unsafe { *(obj as *mut u64) } == 0xc0ffee {
+        DESTRUCTED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn constructor_destructor_private(t: &mut Test) -> CaseResult {
+    for flags in [KMC_VMEM, KMC_SLAB] {
+        CONSTRUCTED.store(0, Ordering::Relaxed);
+        DESTRUCTED.store(0, Ordering::Relaxed);
+        // SAFETY: valid arguments; the callbacks follow the contract.
+        let c = unsafe {
+            rspl_kmem_cache_create(
+                c_str!("rspl_test_ctor").as_char_ptr(),
+                256,
+                0,
+                Some(ctor),
+                Some(dtor),
+                None,
+                PRIVATE as *mut c_void,
+                null_mut(),
+                flags as c_int,
+            )
+        };
+        kassert!(t, !c.is_null());
+        let mut objs = [0usize; 40];
+        for o in objs.iter_mut() {
+            // SAFETY: live cache.
+            *o = unsafe { rspl_kmem_cache_alloc(c, 0) } as usize;
+            // SAFETY: constructed objects hold the constructor's mark.
+            kassert_eq!(t, unsafe { *(*o as *const u64) }, 0xc0ffee);
+        }
+        kassert_eq!(t, CONSTRUCTED.load(Ordering::Relaxed), 40);
+        for o in objs {
+            // SAFETY: each freed once.
+            unsafe { rspl_kmem_cache_free(c, o as *mut c_void) };
+        }
+        kassert_eq!(t, DESTRUCTED.load(Ordering::Relaxed), 40);
+        // SAFETY: live, destroyed once.
+        unsafe { rspl_kmem_cache_destroy(c) };
+    }
+    Ok(())
+}
+
+fn km_zero_zeroes(t: &mut Test) -> CaseResult {
+    for flags in [KMC_VMEM, KMC_SLAB] {
+        let c = create("rspl_test_zero\0", 1000, 0, flags);
+        kassert!(t, !c.is_null());
+        // SAFETY: live cache; the object has 1000 bytes; freed once.
+        unsafe {
+            let o = rspl_kmem_cache_alloc(c, 0) as *mut u8;
+            core::ptr::write_bytes(o, 0xff, 1000);
+            rspl_kmem_cache_free(c, o.cast());
+            let z = rspl_kmem_cache_alloc(c, KM_ZERO) as *mut u8;
+            let bytes = core::slice::from_raw_parts(z, 1000);
+            kassert!(
+                t,
+                bytes.iter().all(|&b| b == 0),
+                "KM_ZERO object not zeroed"
+            );
+            rspl_kmem_cache_free(c, z.cast());
+            rspl_kmem_cache_destroy(c);
+        }
+    }
+    Ok(())
+}
+
+/// The row of cache `name` in /proc/spl/kmem/slab, as text.
+fn proc_row(name: &str) -> Option<KVec<u8>> {
+    let mut buf = KVec::from_elem(0u8, 64 * 1024, GFP_KERNEL).ok()?;
+    let n = read_file(c_str!("/proc/spl/kmem/slab"), buf.as_mut_slice()).ok()?;
+    let text = core::str::from_utf8(&buf.as_slice()[..n]).ok()?;
+    let line = text
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(name))?;
+    let mut out = KVec::new();
+    out.extend_from_slice(line.as_bytes(), GFP_KERNEL).ok()?;
+    out.push(b'\n', GFP_KERNEL).ok()?;
+    Some(out)
+}
+
+fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
+    let c = create("rspl_test_emergency\0", 65536, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    params::set_grow_timeout_ms(100);
+    params::set_inject_grow_delay_ms(1500);
+    let start = Ktime::ktime_get();
+    // SAFETY: live cache.
+    let a = unsafe { rspl_kmem_cache_alloc(c, 0) };
+    let waited = ktime_ms_delta(Ktime::ktime_get(), start);
+    kassert!(t, !a.is_null());
+    kassert!(
+        t,
+        (100..=150).contains(&waited),
+        "first caller waited {} ms for a 100 ms timeout",
+        waited
+    );
+    // Marked deadlocked: the next miss takes an emergency object at once.
+    let start = Ktime::ktime_get();
+    // SAFETY: live cache.
+    let b = unsafe { rspl_kmem_cache_alloc(c, KM_PUSHPAGE) };
+    let waited = ktime_ms_delta(Ktime::ktime_get(), start);
+    kassert!(
+        t,
+        !b.is_null() && waited < 20,
+        "second caller waited {} ms",
+        waited
+    );
+    // SAFETY: `c` is a live cache created by rspl_kmem_cache_create.
+    let cache = unsafe { &*(c as *const crate::cache::Cache) };
+    let (flags, counts) = cache.row();
+    kassert!(
+        t,
+        flags & (1 << KMC_BIT_DEADLOCKED) != 0,
+        "not marked deadlocked"
+    );
+    let report_format::RowCounts::Slabs(s) = counts else {
+        return Err(Failed);
+    };
+    kassert_eq!(
+        t,
+        (s.deadlocks, s.emergency, s.emergency_max, s.objs_alloc),
+        (1, 2, 2, 0)
+    );
+    // The /proc row shows the same counters.
+    let mut expected = KVec::new();
+    {
+        struct W<'a>(&'a mut KVec<u8>);
+        impl core::fmt::Write for W<'_> {
+            fn write_str(&mut self, s: &str) -> core::fmt::Result {
+                self.0
+                    .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+                    .map_err(|_| core::fmt::Error)
+            }
+        }
+        let _ =
+            report_format::write_row(&mut W(&mut expected), "rspl_test_emergency", flags, &counts);
+    }
+    let row = proc_row("rspl_test_emergency").ok_or(Failed)?;
+    kassert_eq!(t, row.as_slice(), expected.as_slice());
+    // SAFETY: both objects are live and freed once.
+    unsafe {
+        rspl_kmem_cache_free(c, a);
+        rspl_kmem_cache_free(c, b);
+    }
+    let (_, counts) = cache.row();
+    let report_format::RowCounts::Slabs(s) = counts else {
+        return Err(Failed);
+    };
+    kassert_eq!(t, (s.emergency, s.emergency_max), (0, 2));
+    // Once the delay is lifted and the grow lands, the cache recovers.
+    params::set_inject_grow_delay_ms(0);
+    crate::memory::msleep(1700);
+    // SAFETY: live cache; freed once.
+    unsafe {
+        let d = rspl_kmem_cache_alloc(c, 0);
+        kassert!(t, !d.is_null());
+        rspl_kmem_cache_free(c, d);
+    }
+    let (flags, _) = cache.row();
+    kassert!(
+        t,
+        flags & (1 << KMC_BIT_DEADLOCKED) == 0,
+        "still marked deadlocked after a grow"
+    );
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
+fn reap_returns_every_slab(t: &mut Test) -> CaseResult {
+    let c = create("rspl_test_reap\0", 20000, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    exercise(t, c, 200, 20000, 8)?;
+    // SAFETY: `c` is live.
+    let cache = unsafe { &*(c as *const crate::cache::Cache) };
+    // SAFETY: `c` is live.
+    unsafe { rspl_kmem_cache_reap_now(c) };
+    let (_, counts) = cache.row();
+    let report_format::RowCounts::Slabs(s) = counts else {
+        return Err(Failed);
+    };
+    kassert_eq!(t, (s.slabs_total, s.objs_total, s.objs_alloc), (0, 0, 0));
+    kassert!(
+        t,
+        s.slabs_max >= 200 / 8,
+        "slabs_max {} for 200 objects",
+        s.slabs_max
+    );
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
+kunit_suite!(
+    suite,
+    "rspl_cache_api",
+    [
+        bad_arguments_return_null,
+        every_backing,
+        every_alignment_odd_size,
+        sizes_up_to_32_mib,
+        constructor_destructor_private,
+        km_zero_zeroes,
+        emergency_path_with_injected_delay,
+        reap_returns_every_slab,
+    ]
+);

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Per-CPU counters and IRQ masking: macros and inlines in C. */
+#include <linux/irqflags.h>
+#include <linux/percpu.h>
+#include <rspl/shim.h>
+
+long *rspl_counter_alloc(void)
+{
+	return (long __force *)alloc_percpu(long);
+}
+
+void rspl_counter_free(long *counter)
+{
+	free_percpu((long __percpu __force *)counter);
+}
+
+void rspl_counter_add(long *counter, long delta)
+{
+	this_cpu_add(*(long __percpu __force *)counter, delta);
+}
+
+long rspl_counter_sum(long *counter)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr((long __percpu __force *)counter, cpu);
+	return sum;
+}
+
+unsigned long rspl_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void rspl_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
