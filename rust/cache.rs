@@ -231,8 +231,9 @@ impl Cache {
         nosleep: bool,
         zero: bool,
     ) -> Option<(NonNull<u8>, bool)> {
-        let timeout_ms = params::grow_timeout_ms();
-        let start = Ktime::ktime_get();
+        // When the first miss happened, and the timeout then: a hit never
+        // reads the clock or the parameter.
+        let mut since: Option<(Ktime, u32)> = None;
         loop {
             let deadlocked = {
                 let mut state = this.state.lock();
@@ -248,6 +249,8 @@ impl Cache {
                 // wait again either: the stuck grow is still stuck.
                 return this.emergency_alloc(nosleep, zero).map(|p| (p, true));
             }
+            let (start, timeout_ms) =
+                *since.get_or_insert_with(|| (Ktime::ktime_get(), params::grow_timeout_ms()));
             let waited = ktime_ms_delta(Ktime::ktime_get(), start);
             let left = (timeout_ms as i64 - waited).max(0) as u32;
             match this.wait_for_grow(left) {
