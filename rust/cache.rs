@@ -1,40 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! An rspl cache: objects from a Linux kmem_cache (pass-through) or from
-//! rspl's own slabs, grown on a workqueue while callers wait with a
-//! timeout, with emergency objects from `kmalloc(GFP_NOIO)` when the wait
-//! times out.
+//! rspl's own slabs behind per-CPU magazines.
+//!
+//! The fast path touches only this CPU's magazine (IRQs off, no lock, no
+//! shared atomic). A magazine refills from, and flushes to, the slabs under
+//! the cache's lock, in batches. When the slabs run out, the allocation
+//! takes the slow path of `cache/grow.rs`; giving memory back is
+//! `cache/reap.rs`.
 //!
 //! Constructors run once per allocation and destructors once per free.
 
+mod grow;
+mod reap;
+
 use crate::{
-    emergency::{EmergencySet, NewEmergency},
+    counter::PerCpuCounter,
+    cpu_local::CpuLocal,
+    emergency::EmergencySet,
     flags::*,
     grow_wait::GrowWaitQueue,
     irq_lock::IrqSpinLock,
     linux_cache::LinuxCache,
-    memory::{self, NoIoScope},
-    params,
+    magazine::Magazine,
+    memory,
     report_format::{RowCounts, SlabCounts},
-    slab::{Slab, SlabLayout},
+    slab::SlabLayout,
     slab_set::SlabSet,
     spec::{CacheSpec, Placement},
 };
 use core::{
     ffi::c_void,
+    mem::ManuallyDrop,
     ptr::NonNull,
     sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
 };
 use kernel::{
     alloc::flags::GFP_KERNEL,
     ffi::c_int,
-    new_spinlock, new_work,
+    new_mutex, new_spinlock, new_work,
     prelude::*,
-    rbtree::RBTreeNode,
     str::{CStr, CString},
-    sync::{Arc, ArcBorrow},
-    time::{ktime_ms_delta, Ktime},
-    workqueue::{impl_has_work, Work, WorkItem},
+    sync::{Arc, ArcBorrow, Mutex},
+    workqueue::{impl_has_work, Work},
 };
 
 pub(crate) type Ctor = unsafe extern "C" fn(*mut c_void, *mut c_void, c_int) -> c_int;
@@ -53,11 +61,16 @@ pub(crate) struct Callbacks {
 /// Where the objects come from.
 enum Source {
     PassThrough {
-        linux: LinuxCache,
+        /// Not destroyed while it has objects: `kmem_cache_destroy()`
+        /// would BUG. Dropped by hand in `Cache`'s drop.
+        linux: ManuallyDrop<LinuxCache>,
         /// Objects handed out, per CPU: no shared atomic on this path.
-        allocated: crate::counter::PerCpuCounter,
+        allocated: PerCpuCounter,
     },
-    Slabs(SlabLayout),
+    Slabs {
+        layout: SlabLayout,
+        mags: CpuLocal<Magazine>,
+    },
 }
 
 /// What the cache's lock protects.
@@ -66,6 +79,21 @@ struct State {
     emergency: EmergencySet,
     /// Waits for a grow that timed out.
     deadlocks: u64,
+}
+
+impl State {
+    /// Returns the object at `addr` to its slab, reporting a refusal (a
+    /// double free, or a pointer that is no object of the cache).
+    fn give_back(&mut self, name: &CStr, addr: usize) {
+        if let Err(e) = self.slabs.give(addr) {
+            pr_err!(
+                "cache {}: free of {:#x} refused: {:?}\n",
+                name.to_str().unwrap_or("?"),
+                addr,
+                e
+            );
+        }
+    }
 }
 
 /// A value that `Cache` checks at every entry point, to refuse a pointer
@@ -91,6 +119,10 @@ pub(crate) struct Cache {
     waitq: GrowWaitQueue,
     #[pin]
     grow_work: Work<Cache>,
+    /// Held while a reap runs: destroy takes it, so that no reclaim
+    /// callback of the caller's runs once destroy has returned.
+    #[pin]
+    reap_lock: Mutex<()>,
 }
 
 // SAFETY: the private pointer belongs to the caller, who shares the cache
@@ -103,37 +135,29 @@ impl_has_work! {
     impl HasWork<Self> for Cache { self.grow_work }
 }
 
-impl WorkItem for Cache {
-    type Pointer = Arc<Cache>;
-
-    fn run(this: Arc<Cache>) {
-        this.grow();
-    }
-}
-
-/// How an allocation's waiting ended.
-enum Miss {
-    /// Take an emergency object now.
-    Emergency,
-    /// Look at the slabs again.
-    Retry,
-}
-
 impl Cache {
     /// Creates a cache of the validated `spec`.
     pub(crate) fn new(name: &CStr, spec: CacheSpec, callbacks: Callbacks) -> Result<Arc<Self>> {
         let source = match spec.placement {
             Placement::PassThrough => Source::PassThrough {
-                linux: LinuxCache::new(
-                    name,
-                    spec.size,
-                    spec.align,
-                    spec.flags & KMC_RECLAIMABLE != 0,
-                )
-                .ok_or(ENOMEM)?,
-                allocated: crate::counter::PerCpuCounter::new().ok_or(ENOMEM)?,
+                linux: ManuallyDrop::new(
+                    LinuxCache::new(
+                        name,
+                        spec.size,
+                        spec.align,
+                        spec.flags & KMC_RECLAIMABLE != 0,
+                    )
+                    .ok_or(ENOMEM)?,
+                ),
+                allocated: PerCpuCounter::new().ok_or(ENOMEM)?,
             },
-            Placement::Slabs(layout) => Source::Slabs(layout),
+            Placement::Slabs(layout) => {
+                let capacity = Magazine::capacity_for(layout.stride);
+                Source::Slabs {
+                    layout,
+                    mags: CpuLocal::new(|| Magazine::new(capacity))?,
+                }
+            }
         };
         let objs = match spec.placement {
             Placement::Slabs(layout) => layout.objs,
@@ -157,6 +181,7 @@ impl Cache {
                 }, "rspl_cache_state")),
                 waitq <- GrowWaitQueue::new(),
                 grow_work <- new_work!("rspl_cache_grow"),
+                reap_lock <- new_mutex!((), "rspl_cache_reap"),
             }),
             GFP_KERNEL,
         )
@@ -182,30 +207,38 @@ impl Cache {
         self.flags.fetch_and(!(1 << bit), Ordering::AcqRel);
     }
 
+    /// Whether a `KM_SLEEP` caller is in atomic context, where it must not
+    /// sleep: reported, and then served as `KM_NOSLEEP`.
+    fn sleep_refused(&self) -> bool {
+        let atomic = memory::in_atomic();
+        if atomic {
+            pr_err!(
+                "cache {}: KM_SLEEP allocation in atomic context, served as KM_NOSLEEP\n",
+                self.name()
+            );
+        }
+        atomic
+    }
+
     /// Allocates an object; `None` only for `KM_NOSLEEP` (or a failing
     /// constructor).
     pub(crate) fn alloc(this: ArcBorrow<'_, Self>, kmflags: i32) -> Option<NonNull<u8>> {
-        let mut nosleep = kmflags & KM_NOSLEEP != 0;
-        if !nosleep && memory::in_atomic() {
-            pr_err!(
-                "cache {}: KM_SLEEP allocation in atomic context, served as KM_NOSLEEP\n",
-                this.name()
-            );
-            nosleep = true;
-        }
         let zero = kmflags & KM_ZERO != 0;
         let (obj, zeroed) = match &this.source {
             Source::PassThrough { linux, allocated } => {
-                let flags = if nosleep {
-                    kmflags | KM_NOSLEEP
-                } else {
-                    kmflags
-                };
+                let mut flags = kmflags;
+                if flags & KM_NOSLEEP == 0 && this.sleep_refused() {
+                    flags |= KM_NOSLEEP;
+                }
+                // KM_ZERO is passed on as __GFP_ZERO.
                 let obj = linux.alloc(flags)?;
                 allocated.add(1);
                 (obj, zero)
             }
-            Source::Slabs(_) => Self::alloc_from_slabs(this, nosleep, zero)?,
+            Source::Slabs { mags, .. } => match this.take_object(mags) {
+                Some(obj) => (obj, false),
+                None => Self::alloc_miss(this, kmflags & KM_NOSLEEP != 0, zero)?,
+            },
         };
         if zero && !zeroed {
             // SAFETY: `obj` was just handed out to this caller alone.
@@ -224,148 +257,24 @@ impl Cache {
         Some(obj)
     }
 
-    /// An object from the slabs, or an emergency object. Returns whether
-    /// it is already zeroed.
-    fn alloc_from_slabs(
-        this: ArcBorrow<'_, Self>,
-        nosleep: bool,
-        zero: bool,
-    ) -> Option<(NonNull<u8>, bool)> {
-        // When the first miss happened, and the timeout then: a hit never
-        // reads the clock or the parameter.
-        let mut since: Option<(Ktime, u32)> = None;
-        loop {
-            let deadlocked = {
-                let mut state = this.state.lock();
-                if let Some(addr) = state.slabs.take() {
-                    return NonNull::new(addr as *mut u8).map(|p| (p, false));
-                }
-                this.flag(KMC_BIT_DEADLOCKED)
-            };
-            // Out of objects: make sure a grow is on its way.
-            Self::start_grow(this);
-            if nosleep || deadlocked {
-                // Never sleep; while the cache is marked deadlocked, do not
-                // wait again either: the stuck grow is still stuck.
-                return this.emergency_alloc(nosleep, zero).map(|p| (p, true));
-            }
-            let (start, timeout_ms) =
-                *since.get_or_insert_with(|| (Ktime::ktime_get(), params::grow_timeout_ms()));
-            let waited = ktime_ms_delta(Ktime::ktime_get(), start);
-            let left = (timeout_ms as i64 - waited).max(0) as u32;
-            match this.wait_for_grow(left) {
-                Miss::Emergency => return this.emergency_alloc(false, zero).map(|p| (p, true)),
-                Miss::Retry => continue,
-            }
-        }
-    }
-
-    /// Waits at most `ms` for the grow in flight.
-    fn wait_for_grow(&self, ms: u32) -> Miss {
-        let done = ms > 0 && self.waitq.wait_bit_clear(&self.flags, KMC_BIT_GROWING, ms);
-        if !done {
-            // The grow is stuck (or just slow): never wait past the timeout.
-            self.set_flag(KMC_BIT_DEADLOCKED);
-            self.state.lock().deadlocks += 1;
-            return Miss::Emergency;
-        }
-        if self.last_grow_failed.load(Ordering::Acquire) {
-            // No memory for a slab: an emergency object is the way forward.
-            return Miss::Emergency;
-        }
-        Miss::Retry
-    }
-
-    /// Queues a grow unless one is in flight (the GROWING bit).
-    fn start_grow(this: ArcBorrow<'_, Self>) {
-        if this.set_flag(KMC_BIT_GROWING) {
-            return;
-        }
-        let queued = crate::registry::grow_queue().map(|q| q.enqueue(Arc::from(this)).is_ok());
-        if queued != Some(true) {
-            // No queue (module going away) or already queued: do not leave
-            // waiters sleeping on a bit nobody will clear.
-            this.clear_flag(KMC_BIT_GROWING);
-            this.waitq.wake_all();
-        }
-    }
-
-    /// The grow worker: adds one slab, then clears GROWING and wakes every
-    /// waiter, in that order (a waiter woken before the bit clears would
-    /// sleep again for the full timeout).
-    fn grow(&self) {
-        let delay = params::inject_grow_delay_ms();
-        if delay > 0 {
-            memory::msleep(delay);
-        }
-        let added = match &self.source {
-            Source::Slabs(layout) => {
-                let _noio = NoIoScope::enter();
-                self.add_slab(layout)
-            }
-            Source::PassThrough { .. } => false,
-        };
-        self.last_grow_failed.store(!added, Ordering::Release);
-        if added {
-            self.clear_flag(KMC_BIT_DEADLOCKED);
-        }
-        self.clear_flag(KMC_BIT_GROWING);
-        self.waitq.wake_all();
-    }
-
-    fn add_slab(&self, layout: &SlabLayout) -> bool {
-        let Some(slab) = Slab::new(layout) else {
-            return false;
-        };
-        let end = slab.end();
-        let Ok(node) = RBTreeNode::new(end, slab, GFP_KERNEL) else {
-            return false;
-        };
-        let rejected = self.state.lock().slabs.add(end, node).err();
-        // Dropped (vfree) here, outside the lock, if it was not added.
-        rejected.is_none()
-    }
-
-    /// Allocates an emergency object with the caller's no-I/O flags. A
-    /// sleeping caller never gets `None`: it retries with a backoff.
-    fn emergency_alloc(&self, nosleep: bool, zero: bool) -> Option<NonNull<u8>> {
-        let mut tries: u32 = 0;
-        loop {
-            let new = {
-                let _noio = NoIoScope::enter();
-                NewEmergency::new(self.spec.size, self.spec.align, nosleep, zero)
-            };
-            if let Some(new) = new {
-                let inserted = {
+    /// The fast path: an object from this CPU's magazine, refilled from
+    /// the slabs when it is empty. `None` when the slabs are out too.
+    fn take_object(&self, mags: &CpuLocal<Magazine>) -> Option<NonNull<u8>> {
+        let addr = mags
+            .with_local(|mag| {
+                mag.pop().or_else(|| {
                     let mut state = self.state.lock();
-                    let r = state.emergency.insert(new);
-                    if r.is_ok() {
-                        self.emergency_live.fetch_add(1, Ordering::Relaxed);
-                    }
-                    r
-                };
-                // A refused object is dropped (kfree) here, unlocked.
-                if let Ok(obj) = inserted {
-                    return NonNull::new(obj as *mut u8);
-                }
-            }
-            if nosleep {
-                return None;
-            }
-            tries += 1;
-            if tries.is_power_of_two() {
-                pr_warn!(
-                    "cache {}: emergency allocation failed {} times, retrying\n",
-                    self.name(),
-                    tries
-                );
-            }
-            memory::msleep(tries.min(100));
-        }
+                    mag.refill(|| state.slabs.take());
+                    drop(state);
+                    mag.pop()
+                })
+            })
+            // Re-entered (cannot happen): straight from the slabs.
+            .unwrap_or_else(|| self.state.lock().slabs.take())?;
+        NonNull::new(addr as *mut u8)
     }
 
-    /// Frees `obj`: destructor, then back to where it came from. A pointer
-    /// that is not one of the cache's live objects is reported and ignored.
+    /// Frees `obj`: destructor, then back to where it came from.
     pub(crate) fn free(&self, obj: NonNull<u8>) {
         if let Some(dtor) = self.callbacks.dtor {
             // SAFETY: the caller's destructor on the object it frees.
@@ -376,7 +285,6 @@ impl Cache {
 
     /// Returns `obj` to the cache without its destructor.
     fn release(&self, obj: NonNull<u8>) {
-        let addr = obj.as_ptr() as usize;
         match &self.source {
             Source::PassThrough { linux, allocated } => {
                 allocated.add(-1);
@@ -384,78 +292,77 @@ impl Cache {
                 // and is freed once.
                 unsafe { linux.free(obj) };
             }
-            Source::Slabs(_) => {
-                if self.emergency_live.load(Ordering::Relaxed) > 0 {
-                    let mem = self.state.lock().emergency.remove(addr);
-                    if let Some(mem) = mem {
-                        self.emergency_live.fetch_sub(1, Ordering::Relaxed);
-                        drop(mem);
-                        return;
-                    }
-                }
-                let (result, surplus) = {
-                    let mut state = self.state.lock();
-                    let r = state.slabs.give(addr);
-                    // Keep one empty slab for the next allocation; give the
-                    // rest back to the system at once when we may sleep.
-                    let surplus = if state.slabs.empty_slabs() > 1 && !memory::in_atomic() {
-                        state.slabs.remove_empty()
-                    } else {
-                        None
-                    };
-                    (r, surplus)
+            Source::Slabs { mags, .. } => self.put_object(mags, obj.as_ptr() as usize),
+        }
+    }
+
+    /// Puts an object back: an emergency object is kfree()d; any other
+    /// goes onto this CPU's magazine, whose oldest half goes back to the
+    /// slabs when it is full. Frees are checked against the slabs then.
+    fn put_object(&self, mags: &CpuLocal<Magazine>, addr: usize) {
+        if self.emergency_live.load(Ordering::Relaxed) > 0 && self.free_emergency(addr) {
+            return;
+        }
+        let surplus = mags
+            .with_local(|mag| {
+                let Err(addr) = mag.push(addr) else {
+                    return false;
                 };
-                drop(surplus);
-                if let Err(e) = result {
-                    pr_err!(
-                        "cache {}: free of {:#x} refused: {:?}\n",
-                        self.name(),
-                        addr,
-                        e
-                    );
-                }
-            }
+                let mut state = self.state.lock();
+                let n = mag.batch();
+                mag.flush_oldest(n, |a| state.give_back(&self.name, a));
+                // Cannot fail: room for a batch was just made.
+                let _ = mag.push(addr);
+                state.slabs.empty_slabs() > 1
+            })
+            .unwrap_or_else(|| {
+                let mut state = self.state.lock();
+                state.give_back(&self.name, addr);
+                state.slabs.empty_slabs() > 1
+            });
+        if surplus {
+            self.free_surplus_slabs();
         }
     }
 
-    /// Returns free memory: calls the reclaim callback while it frees
-    /// objects, then frees every empty slab.
-    pub(crate) fn reap(&self) {
-        self.set_flag(KMC_BIT_REAPING);
-        crate::registry::reap_started();
-        if let Some(reclaim) = self.callbacks.reclaim {
-            for _ in 0..8 {
-                let before = self.objects_allocated();
-                // SAFETY: the caller's reclaim callback with its pointer.
-                unsafe { reclaim(self.callbacks.private) };
-                if self.objects_allocated() >= before {
-                    break;
-                }
-            }
+    /// kfree()s the emergency object at `addr`, if it is one.
+    fn free_emergency(&self, addr: usize) -> bool {
+        let mem = self.state.lock().emergency.remove(addr);
+        let found = mem.is_some();
+        if found {
+            self.emergency_live.fetch_sub(1, Ordering::Relaxed);
         }
-        loop {
-            let slab = self.state.lock().slabs.remove_empty();
-            match slab {
-                Some(slab) => drop(slab),
-                None => break,
-            }
-        }
-        self.clear_flag(KMC_BIT_REAPING);
-        crate::registry::reap_finished();
+        // kfree()d here, unlocked.
+        drop(mem);
+        found
     }
 
-    fn objects_allocated(&self) -> u64 {
+    /// Objects callers hold: allocated from the slabs and not sitting in a
+    /// magazine, plus emergency objects. Exact when no CPU is allocating.
+    fn objects_live(&self) -> u64 {
         match &self.source {
             Source::PassThrough { allocated, .. } => allocated.sum().max(0) as u64,
-            Source::Slabs(_) => {
-                let state = self.state.lock();
-                state.slabs.stats().objs_alloc + state.emergency.count()
+            Source::Slabs { mags, .. } => {
+                let (alloc, emergency) = {
+                    let state = self.state.lock();
+                    (state.slabs.stats().objs_alloc, state.emergency.count())
+                };
+                alloc.saturating_sub(mags.gauge_sum() as u64) + emergency
             }
         }
     }
 
     pub(crate) fn inuse(&self) -> bool {
-        self.objects_allocated() > 0
+        self.objects_live() > 0
+    }
+
+    /// Free objects sitting in magazines, summed over CPUs.
+    #[cfg(CONFIG_KUNIT)]
+    pub(crate) fn magazine_objects(&self) -> usize {
+        match &self.source {
+            Source::Slabs { mags, .. } => mags.gauge_sum(),
+            Source::PassThrough { .. } => 0,
+        }
     }
 
     /// Bytes one object takes, its share of slab bookkeeping included.
@@ -482,18 +389,12 @@ impl Cache {
                 obj_size,
                 objs_alloc: allocated.sum().max(0) as u64,
             },
-            Source::Slabs(layout) => {
+            Source::Slabs { layout, .. } => {
                 let state = self.state.lock();
-                let s = state.slabs.stats();
                 RowCounts::Slabs(SlabCounts {
                     slab_size: layout.bytes as u32,
                     obj_size,
-                    slabs_total: s.slabs_total,
-                    slabs_alloc: s.slabs_alloc,
-                    slabs_max: s.slabs_max,
-                    objs_total: s.objs_total + state.emergency.count(),
-                    objs_alloc: s.objs_alloc,
-                    objs_max: s.objs_max,
+                    slabs: state.slabs.stats(),
                     deadlocks: state.deadlocks,
                     emergency: state.emergency.count(),
                     emergency_max: state.emergency.max(),
@@ -503,28 +404,44 @@ impl Cache {
         (flags, counts)
     }
 
-    /// Marks the cache destroyed: entry points refuse it from now on.
+    /// Marks the cache destroyed: entry points refuse it from now on, and
+    /// a reap still running is waited for.
     pub(crate) fn mark_destroyed(&self) {
         self.set_flag(KMC_BIT_DESTROY);
         self.magic.store(0, Ordering::Relaxed);
+        drop(self.reap_lock.lock());
     }
 }
 
 #[pinned_drop]
 impl PinnedDrop for Cache {
     fn drop(self: Pin<&mut Self>) {
-        // Runs in process context: the last reference goes in destroy or
-        // in the grow worker.
-        let live = self.objects_allocated();
+        // Runs in process context: the last reference goes in destroy, in
+        // the grow worker or in a reclaim pass.
+        // SAFETY: nothing is moved out of the pinned cache; `source` is
+        // not structurally pinned, and the lock is only locked in place.
+        let this = unsafe { self.get_unchecked_mut() };
+        let Self {
+            source,
+            state,
+            name,
+            ..
+        } = this;
+        if let Source::Slabs { mags, .. } = source {
+            // `&mut` proves that no CPU uses the magazines any more.
+            let mut state = state.lock();
+            mags.for_each_mut(|mag| mag.flush_all(|a| state.give_back(name, a)));
+        }
+        let live = this.objects_live();
         if live > 0 {
             pr_warn!(
                 "cache {} destroyed with {} objects allocated: their memory is leaked, not freed\n",
-                self.name(),
+                this.name(),
                 live
             );
         }
         loop {
-            let slab = self.state.lock().slabs.remove_any();
+            let slab = this.state.lock().slabs.remove_any();
             match slab {
                 Some(slab) if slab.inuse() > 0 => slab.leak(),
                 Some(slab) => drop(slab),
@@ -532,32 +449,18 @@ impl PinnedDrop for Cache {
             }
         }
         loop {
-            let mem = self.state.lock().emergency.pop_any();
+            let mem = this.state.lock().emergency.pop_any();
             match mem {
                 // Still in someone's hands: leak it.
                 Some(mem) => core::mem::forget(mem),
                 None => break,
             }
         }
-        if live > 0 {
-            if let Source::PassThrough { .. } = self.source {
-                // kmem_cache_destroy() of a cache with objects would BUG;
-                // leave the Linux cache behind instead.
-                // SAFETY: `source` is not structurally pinned and is never
-                // used again; taking it out only to forget it.
-                let this = unsafe { self.get_unchecked_mut() };
-                let source = core::mem::replace(&mut this.source, Source::Slabs(dummy_layout()));
-                core::mem::forget(source);
+        if let Source::PassThrough { linux, .. } = &mut this.source {
+            if live == 0 {
+                // SAFETY: dropped once, here, and never used again.
+                unsafe { ManuallyDrop::drop(linux) };
             }
         }
-    }
-}
-
-fn dummy_layout() -> SlabLayout {
-    SlabLayout {
-        stride: 8,
-        objs: 0,
-        bytes: 0,
-        backing: crate::memory::Backing::Vmalloc,
     }
 }

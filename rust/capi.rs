@@ -158,7 +158,7 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_free(cache: *mut c_void, obj: *m
 pub(crate) unsafe extern "C" fn rspl_kmem_cache_reap_now(cache: *mut c_void) {
     // SAFETY: the caller's contract.
     if let Some(c) = unsafe { cache_ref(cache, "rspl_kmem_cache_reap_now") } {
-        c.reap();
+        let _freed = c.reap();
     }
 }
 

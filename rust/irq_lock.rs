@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A spinlock taken with IRQs off, so that `KM_NOSLEEP` callers in
-//! interrupt context and process-context callers can share it (6.12's Rust
-//! `SpinLock` has no irqsave variant).
+//! IRQs off on this CPU, and a spinlock taken with IRQs off so that
+//! `KM_NOSLEEP` callers in interrupt context and process-context callers
+//! can share it (6.12's Rust `SpinLock` has no irqsave variant).
 
 use crate::shim;
 use core::ops::{Deref, DerefMut};
@@ -12,7 +12,7 @@ use kernel::{
 };
 
 /// IRQs off on this CPU for the value's lifetime.
-struct IrqsOff {
+pub(crate) struct IrqsOff {
     flags: kernel::ffi::c_ulong,
     // Restoring must happen on the CPU that saved.
     _not_send: PhantomData<*mut ()>,
@@ -21,7 +21,7 @@ struct IrqsOff {
 use core::marker::PhantomData;
 
 impl IrqsOff {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         // SAFETY: local_irq_save() may be called in any context.
         let flags = unsafe { shim::rspl_irq_save() };
         Self {

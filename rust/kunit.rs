@@ -202,3 +202,52 @@ macro_rules! kassert_eq {
     };
 }
 pub(crate) use kassert_eq;
+
+/// CPUs online now.
+pub(crate) fn online_cpus() -> u32 {
+    // SAFETY: reads a counter.
+    unsafe { shim::rspl_kunit_online_cpus() }
+}
+
+/// Runs `f` on CPU `cpu` and waits for it; `false` if the CPU is offline.
+pub(crate) fn on_cpu<F: FnMut() + Send>(cpu: u32, mut f: F) -> bool {
+    /// # Safety
+    ///
+    /// `arg` points to a live `F` that nothing else uses during the call.
+    unsafe extern "C" fn call<F: FnMut() + Send>(
+        arg: *mut core::ffi::c_void,
+    ) -> kernel::ffi::c_long {
+        // SAFETY: `arg` is the `&mut F` below, alive until work_on_cpu()
+        // returns, and used by this call alone.
+        let f = unsafe { &mut *arg.cast::<F>() };
+        f();
+        0
+    }
+    // SAFETY: `call::<F>` matches the callback type; `f` outlives the
+    // call, which work_on_cpu() waits for.
+    let ret = unsafe { shim::rspl_kunit_on_cpu(cpu, Some(call::<F>), (&mut f as *mut F).cast()) };
+    ret == 0
+}
+
+/// Keeps the running test on its CPU while alive (it may still sleep).
+pub(crate) struct StayOnCpu {
+    // Undone on the task that did it.
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl StayOnCpu {
+    pub(crate) fn new() -> Self {
+        // SAFETY: balanced by `drop` on the same task.
+        unsafe { shim::rspl_kunit_migrate_disable() };
+        Self {
+            _not_send: core::marker::PhantomData,
+        }
+    }
+}
+
+impl Drop for StayOnCpu {
+    fn drop(&mut self) {
+        // SAFETY: balances `new`.
+        unsafe { shim::rspl_kunit_migrate_enable() };
+    }
+}

@@ -22,6 +22,8 @@ param_getter! {
     max_slab_mb => rspl_param_max_size_mb;
     /// `spl_kmem_cache_slab_limit`: objects up to this size pass through.
     slab_limit => rspl_param_slab_limit;
+    /// `spl_kmem_cache_magazine_size`: magazine capacity, 0 for by size.
+    magazine_size => rspl_param_magazine_size;
     /// `spl_kmem_cache_grow_timeout_ms`: how long a caller waits for a grow.
     grow_timeout_ms => rspl_param_grow_timeout_ms;
     /// `spl_kmem_cache_inject_grow_delay_ms`: fault injection in the worker.
@@ -40,4 +42,11 @@ pub(crate) fn set_grow_timeout_ms(ms: u32) {
 pub(crate) fn set_inject_grow_delay_ms(ms: u32) {
     // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
     unsafe { shim::rspl_param_set_inject_grow_delay_ms(ms) }
+}
+
+/// Sets `rspl_idle_age_ms` (tests).
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn set_idle_age_ms(ms: u32) {
+    // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
+    unsafe { shim::rspl_param_set_age_ms(ms) }
 }

@@ -104,3 +104,16 @@ pub(crate) fn read_file(path: &CStr, buf: &mut [u8]) -> Result<usize> {
         Ok(ret as usize)
     }
 }
+
+#[cfg(CONFIG_KUNIT)]
+/// Writes `data` to the file at `path` (e.g. a `/proc/sys` knob).
+pub(crate) fn write_file(path: &CStr, data: &[u8]) -> Result<usize> {
+    // SAFETY: `path` is NUL-terminated and `data` readable for its length.
+    let ret =
+        unsafe { shim::rspl_write_file(path.as_char_ptr(), data.as_ptr().cast(), data.len() as _) };
+    if ret < 0 {
+        Err(Error::from_errno(ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}

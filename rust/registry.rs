@@ -7,7 +7,7 @@
 use crate::{cache::Cache, grow_wait::GrowQueue, vec_ext::VecExt};
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::{
-    alloc::flags::GFP_KERNEL,
+    alloc::flags::{__GFP_NOWARN, GFP_KERNEL, GFP_NOWAIT},
     new_mutex,
     prelude::*,
     sync::{Arc, Mutex},
@@ -56,10 +56,45 @@ pub(crate) fn reaps_running() -> usize {
 }
 
 impl Registry {
-    /// Adds a new cache at the end.
+    /// Adds a new cache at the end. Never allocates under the lock: an
+    /// allocation that reclaims may run rspl's shrinker, which takes it.
     pub(crate) fn add(&self, cache: Arc<Cache>) -> Result {
-        self.caches.lock().push(cache, GFP_KERNEL)?;
-        Ok(())
+        loop {
+            let want = {
+                let mut caches = self.caches.lock();
+                if caches.len() < caches.capacity() {
+                    // Cannot allocate: there is room.
+                    caches.push(cache, GFP_NOWAIT)?;
+                    return Ok(());
+                }
+                (caches.capacity() * 2).max(8)
+            };
+            let mut bigger = KVec::with_capacity(want, GFP_KERNEL)?;
+            let mut caches = self.caches.lock();
+            if caches.capacity() < want {
+                for c in caches.iter() {
+                    // Cannot allocate: `want` exceeds the length.
+                    bigger.push(c.clone(), GFP_NOWAIT)?;
+                }
+                core::mem::swap(&mut *caches, &mut bigger);
+            }
+            drop(caches);
+            // The old array and its extra references go here, unlocked.
+            drop(bigger);
+        }
+    }
+
+    /// References to every cache, in creation order, for walking them
+    /// without the lock (reclaim calls back into caches' owners). `None`
+    /// when there is no memory for the list.
+    pub(crate) fn snapshot(&self) -> Option<KVec<Arc<Cache>>> {
+        let caches = self.caches.lock();
+        let mut all = KVec::with_capacity(caches.len(), GFP_NOWAIT | __GFP_NOWARN).ok()?;
+        for c in caches.iter() {
+            // Cannot allocate: the capacity is the length.
+            all.push(c.clone(), GFP_NOWAIT).ok()?;
+        }
+        Some(all)
     }
 
     /// Takes the cache at `ptr` out of the registry.

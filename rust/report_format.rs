@@ -19,6 +19,20 @@ pub(crate) const HEADER: &str = concat!(
     "dlock alloc   max\n",
 );
 
+/// The slab and object counters a cache's slabs keep.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SlabStats {
+    pub(crate) slabs_total: u64,
+    /// Slabs with at least one object allocated.
+    pub(crate) slabs_alloc: u64,
+    pub(crate) slabs_max: u64,
+    /// Objects on slabs.
+    pub(crate) objs_total: u64,
+    /// Objects handed out or held in magazines.
+    pub(crate) objs_alloc: u64,
+    pub(crate) objs_max: u64,
+}
+
 /// What a row says of a cache whose objects live on rspl's own slabs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct SlabCounts {
@@ -26,14 +40,7 @@ pub(crate) struct SlabCounts {
     pub(crate) slab_size: u32,
     /// Bytes of one object, as the cache was asked for.
     pub(crate) obj_size: u32,
-    pub(crate) slabs_total: u64,
-    pub(crate) slabs_alloc: u64,
-    pub(crate) slabs_max: u64,
-    /// Objects on slabs plus emergency objects.
-    pub(crate) objs_total: u64,
-    /// Objects handed out or held in magazines; not emergency objects.
-    pub(crate) objs_alloc: u64,
-    pub(crate) objs_max: u64,
+    pub(crate) slabs: SlabStats,
     /// Times a caller's wait for a grow timed out.
     pub(crate) deadlocks: u64,
     pub(crate) emergency: u64,
@@ -62,16 +69,17 @@ pub(crate) fn write_row(
         RowCounts::Slabs(c) => writeln!(
             w,
             "{:>9} {:>9} {:>8} {:>8}  {:>5} {:>5} {:>5}  {:>5} {:>5} {:>5}  {:>5} {:>5} {:>5}",
-            u64::from(c.slab_size) * c.slabs_total,
-            u64::from(c.obj_size) * c.objs_alloc,
+            u64::from(c.slab_size) * c.slabs.slabs_total,
+            u64::from(c.obj_size) * c.slabs.objs_alloc,
             c.slab_size,
             c.obj_size,
-            c.slabs_total,
-            c.slabs_alloc,
-            c.slabs_max,
-            c.objs_total,
-            c.objs_alloc,
-            c.objs_max,
+            c.slabs.slabs_total,
+            c.slabs.slabs_alloc,
+            c.slabs.slabs_max,
+            // Emergency objects count in the total, not as allocated.
+            c.slabs.objs_total + c.emergency,
+            c.slabs.objs_alloc,
+            c.slabs.objs_max,
             c.deadlocks,
             c.emergency,
             c.emergency_max,

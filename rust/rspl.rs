@@ -12,15 +12,18 @@ mod addr_hash;
 mod cache;
 mod capi;
 mod counter;
+mod cpu_local;
 mod emergency;
 mod flags;
 mod grow_wait;
 mod irq_lock;
 mod linux_cache;
+mod magazine;
 mod memory;
 mod params;
 mod proc_fs;
 mod proc_report;
+mod reclaim;
 mod registry;
 mod report_format;
 mod shim;
@@ -44,7 +47,9 @@ module! {
 
 /// The loaded module: what it owns is torn down, in reverse, on unload.
 struct Rspl {
-    // Dropped in order: the report first, then the caches.
+    // Dropped in order: reclaim first (it walks the caches), then the
+    // report, then the caches.
+    _reclaim: reclaim::Reclaim,
     _report: proc_report::ProcReport,
     _registry: registry::Installed,
 }
@@ -53,8 +58,10 @@ impl kernel::Module for Rspl {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = registry::Installed::new()?;
         let report = proc_report::ProcReport::new()?;
+        let reclaim = reclaim::Reclaim::new()?;
         pr_info!("loaded; report at /proc/spl/kmem/slab\n");
         Ok(Rspl {
+            _reclaim: reclaim,
             _report: report,
             _registry: registry,
         })

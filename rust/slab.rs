@@ -58,6 +58,11 @@ pub(crate) enum FreeError {
     DoubleFree,
 }
 
+/// # Invariants
+///
+/// `free` has room for every object of the slab, so pushing onto it never
+/// allocates; an index is on `free` exactly when its bit in `allocated` is
+/// clear.
 pub(crate) struct Slab {
     mem: SlabMemory,
     layout: SlabLayout,
@@ -65,6 +70,8 @@ pub(crate) struct Slab {
     free: KVec<u32>,
     /// One bit per object, set while it is handed out.
     allocated: KVec<u64>,
+    /// Aging ticks this slab has spent empty.
+    idle_ticks: u32,
 }
 
 impl Slab {
@@ -79,11 +86,13 @@ impl Slab {
         }
         let allocated = KVec::from_elem(0u64, n.div_ceil(64), GFP_KERNEL).ok()?;
         let mem = SlabMemory::new(layout.bytes, layout.backing)?;
+        // INVARIANT: every index is free, with room for all of them.
         Some(Self {
             mem,
             layout: *layout,
             free,
             allocated,
+            idle_ticks: 0,
         })
     }
 
@@ -108,6 +117,7 @@ impl Slab {
     pub(crate) fn take(&mut self) -> Option<usize> {
         let i = self.free.pop()? as usize;
         self.allocated[i / 64] |= 1 << (i % 64);
+        self.idle_ticks = 0;
         Some(self.base() + i * self.layout.stride)
     }
 
@@ -126,10 +136,20 @@ impl Slab {
             return Err(FreeError::DoubleFree);
         }
         self.allocated[i / 64] &= !bit;
-        // Cannot allocate: `free` was created with room for every object.
-        self.free
-            .push(i as u32, kernel::alloc::flags::GFP_ATOMIC)
-            .map_err(|_| FreeError::NotInCache)
+        // Cannot fail or allocate: there is room for every object
+        // (type invariant).
+        let _ = self.free.push(i as u32, kernel::alloc::flags::GFP_NOWAIT);
+        Ok(())
+    }
+
+    /// Counts an aging tick spent empty; returns the ticks so far.
+    pub(crate) fn tick_idle(&mut self) -> u32 {
+        self.idle_ticks = self.idle_ticks.saturating_add(1);
+        self.idle_ticks
+    }
+
+    pub(crate) fn idle_ticks(&self) -> u32 {
+        self.idle_ticks
     }
 
     /// Gives up the memory without freeing it: objects in it are still in

@@ -5,6 +5,7 @@
 //! Used under the cache's lock; allocates nothing but the `partial` room
 //! reserved when a slab is added.
 
+use crate::report_format::SlabStats;
 use crate::slab::{FreeError, Slab};
 use crate::vec_ext::VecExt;
 use kernel::{
@@ -12,19 +13,6 @@ use kernel::{
     prelude::*,
     rbtree::{RBTree, RBTreeNode},
 };
-
-/// The slab counters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct SlabStats {
-    pub(crate) slabs_total: u64,
-    /// Slabs with at least one object handed out.
-    pub(crate) slabs_alloc: u64,
-    pub(crate) slabs_max: u64,
-    pub(crate) objs_total: u64,
-    /// Objects handed out.
-    pub(crate) objs_alloc: u64,
-    pub(crate) objs_max: u64,
-}
 
 pub(crate) struct SlabSet {
     /// Keyed by each slab's end address.
@@ -139,15 +127,40 @@ impl SlabSet {
         Ok(())
     }
 
+    /// Counts an aging tick on every empty slab.
+    pub(crate) fn tick_empty(&mut self) {
+        if self.empty == 0 {
+            return;
+        }
+        for key in self.partial.iter() {
+            if let Some(slab) = self.slabs.get_mut(key) {
+                if slab.inuse() == 0 {
+                    slab.tick_idle();
+                }
+            }
+        }
+    }
+
     /// Removes one empty slab, for the caller to drop outside its lock.
     pub(crate) fn remove_empty(&mut self) -> Option<Slab> {
+        self.remove_empty_where(|_| true)
+    }
+
+    /// Removes one empty slab that has been idle for `ticks` aging ticks.
+    pub(crate) fn remove_idle(&mut self, ticks: u32) -> Option<Slab> {
+        self.remove_empty_where(|s| s.idle_ticks() >= ticks)
+    }
+
+    /// Removes one empty slab for which `pick` holds. Scans the slabs with
+    /// free objects: callers free slabs in batches, not per object.
+    fn remove_empty_where(&mut self, pick: impl Fn(&Slab) -> bool) -> Option<Slab> {
         if self.empty == 0 {
             return None;
         }
         let pos = self
             .partial
             .iter()
-            .position(|k| self.slabs.get(k).is_some_and(|s| s.inuse() == 0))?;
+            .position(|k| self.slabs.get(k).is_some_and(|s| s.inuse() == 0 && pick(s)))?;
         let key = self.partial.swap_remove_at(pos)?;
         let slab = self.slabs.remove(&key)?;
         self.empty -= 1;

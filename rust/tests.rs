@@ -4,5 +4,8 @@
 //! a kernel with KUnit enabled; `tests/run` collects their KTAP output.
 
 mod cache_api;
+mod helpers;
+mod magazine;
 mod proc_report;
+mod reclaim;
 mod report_format;

@@ -26,6 +26,11 @@ module_param(spl_kmem_cache_magazine_size, uint, 0444);
 MODULE_PARM_DESC(spl_kmem_cache_magazine_size,
 		 "Default magazine size (0 = by object size)");
 
+static unsigned int rspl_idle_age_ms = 2000;
+module_param(rspl_idle_age_ms, uint, 0644);
+MODULE_PARM_DESC(rspl_idle_age_ms,
+		 "Aging tick: magazines and empty slabs unused for two ticks are returned (0 = no aging)");
+
 static unsigned int spl_kmem_cache_grow_timeout_ms = 100;
 module_param(spl_kmem_cache_grow_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(spl_kmem_cache_grow_timeout_ms,
@@ -54,6 +59,16 @@ unsigned int rspl_param_slab_limit(void)
 unsigned int rspl_param_magazine_size(void)
 {
 	return READ_ONCE(spl_kmem_cache_magazine_size);
+}
+
+unsigned int rspl_param_age_ms(void)
+{
+	return READ_ONCE(rspl_idle_age_ms);
+}
+
+void rspl_param_set_age_ms(unsigned int ms)
+{
+	WRITE_ONCE(rspl_idle_age_ms, ms);
 }
 
 unsigned int rspl_param_grow_timeout_ms(void)

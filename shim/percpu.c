@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Per-CPU counters and IRQ masking: macros and inlines in C. */
+/* Per-CPU data, IRQ masking and cross-CPU calls: macros and inlines in C. */
 #include <linux/irqflags.h>
 #include <linux/percpu.h>
+#include <linux/smp.h>
 #include <rspl/shim.h>
 
 long *rspl_counter_alloc(void)
@@ -40,4 +41,19 @@ unsigned long rspl_irq_save(void)
 void rspl_irq_restore(unsigned long flags)
 {
 	local_irq_restore(flags);
+}
+
+unsigned int rspl_nr_cpu_ids(void)
+{
+	return nr_cpu_ids;
+}
+
+unsigned int rspl_this_cpu(void)
+{
+	return smp_processor_id();
+}
+
+void rspl_on_each_cpu(void (*func)(void *info), void *info)
+{
+	on_each_cpu(func, info, 1);
 }

@@ -60,3 +60,17 @@ long rspl_read_file(const char *path, void *buf, unsigned long len)
 	filp_close(file, NULL);
 	return done;
 }
+
+long rspl_write_file(const char *path, const void *buf, unsigned long len)
+{
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t n;
+
+	file = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	n = kernel_write(file, buf, len, &pos);
+	filp_close(file, NULL);
+	return n;
+}

@@ -11,4 +11,10 @@ struct seq_file;
 /* Writes /proc/spl/kmem/slab into @m (rust/proc_report.rs). */
 int rspl_report_show(struct seq_file *m);
 
+/* The shrinker's count and scan, over every cache (rust/reclaim.rs). */
+unsigned long rspl_shrink_count(void);
+unsigned long rspl_shrink_scan(unsigned long nr);
+/* One aging tick over every cache (rust/reclaim.rs). */
+void rspl_age_tick(void);
+
 #endif /* _RSPL_RUST_CALLBACKS_H */

@@ -30,6 +30,8 @@ int rspl_seq_write(struct seq_file *m, const void *data, unsigned long len);
  * number of bytes read or a negative errno.
  */
 long rspl_read_file(const char *path, void *buf, unsigned long len);
+/* Writes @len bytes of @buf to the file at @path; bytes or -errno. */
+long rspl_write_file(const char *path, const void *buf, unsigned long len);
 
 /*
  * Memory (shim/memory.c). Every allocation that backs a slab or an
@@ -71,9 +73,24 @@ void rspl_counter_free(long *counter);
 void rspl_counter_add(long *counter, long delta);
 long rspl_counter_sum(long *counter);
 
-/* IRQs (shim/percpu.c) */
+/* IRQs and CPUs (shim/percpu.c) */
 unsigned long rspl_irq_save(void);
 void rspl_irq_restore(unsigned long flags);
+unsigned int rspl_nr_cpu_ids(void);
+/* The current CPU; call with IRQs off. */
+unsigned int rspl_this_cpu(void);
+/*
+ * Runs @func(@info) on every online CPU with IRQs off and waits for all of
+ * them: on_each_cpu(). Call from process context with IRQs on.
+ */
+void rspl_on_each_cpu(void (*func)(void *info), void *info);
+
+/*
+ * Reclaim (shim/reclaim.c): the shrinker and the aging tick, which call
+ * back into Rust (include/rspl/rust_callbacks.h).
+ */
+int rspl_reclaim_start(void);
+void rspl_reclaim_stop(void);
 
 /*
  * Waiting for a bit of a flag word to clear (shim/wait.c), with the
@@ -94,6 +111,8 @@ unsigned int rspl_param_obj_per_slab(void);
 unsigned int rspl_param_max_size_mb(void);
 unsigned int rspl_param_slab_limit(void);
 unsigned int rspl_param_magazine_size(void);
+unsigned int rspl_param_age_ms(void);
+void rspl_param_set_age_ms(unsigned int ms);
 unsigned int rspl_param_grow_timeout_ms(void);
 unsigned int rspl_param_inject_grow_delay_ms(void);
 void rspl_param_set_grow_timeout_ms(unsigned int ms);
@@ -102,5 +121,10 @@ void rspl_param_set_inject_grow_delay_ms(unsigned int ms);
 /* KUnit (shim/kunit.c) */
 void rspl_kunit_fail(struct kunit *test, const char *file, unsigned int line,
 		     const char *msg, unsigned long msg_len);
+/* Runs @fn(@arg) on CPU @cpu (work_on_cpu()); -EINVAL if it is offline. */
+long rspl_kunit_on_cpu(unsigned int cpu, long (*fn)(void *arg), void *arg);
+unsigned int rspl_kunit_online_cpus(void);
+void rspl_kunit_migrate_disable(void);
+void rspl_kunit_migrate_enable(void);
 
 #endif /* _RSPL_SHIM_H */

@@ -2,6 +2,7 @@
 
 //! rspl's caches through the exported C API, as a consumer uses them.
 
+use super::helpers::create;
 use crate::capi::*;
 use crate::flags::*;
 use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
@@ -18,23 +19,6 @@ use kernel::{
     prelude::*,
     time::{ktime_ms_delta, Ktime},
 };
-
-fn create(name: &'static str, size: usize, align: usize, flags: u32) -> *mut c_void {
-    // SAFETY: `name` ends with a NUL (callers pass literals with "\0").
-    unsafe {
-        rspl_kmem_cache_create(
-            name.as_ptr() as *const c_char,
-            size,
-            align,
-            None,
-            None,
-            None,
-            null_mut(),
-            null_mut(),
-            flags as c_int,
-        )
-    }
-}
 
 fn bad_arguments_return_null(t: &mut Test) -> CaseResult {
     let long = "a_name_longer_than_sixty_three_bytes_is_refused_by_rspl_create_x\0";
@@ -317,7 +301,12 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
     };
     kassert_eq!(
         t,
-        (s.deadlocks, s.emergency, s.emergency_max, s.objs_alloc),
+        (
+            s.deadlocks,
+            s.emergency,
+            s.emergency_max,
+            s.slabs.objs_alloc
+        ),
         (1, 2, 2, 0)
     );
     // The /proc row shows the same counters.
@@ -378,12 +367,16 @@ fn reap_returns_every_slab(t: &mut Test) -> CaseResult {
     let report_format::RowCounts::Slabs(s) = counts else {
         return Err(Failed);
     };
-    kassert_eq!(t, (s.slabs_total, s.objs_total, s.objs_alloc), (0, 0, 0));
+    kassert_eq!(
+        t,
+        (s.slabs.slabs_total, s.slabs.objs_total, s.slabs.objs_alloc),
+        (0, 0, 0)
+    );
     kassert!(
         t,
-        s.slabs_max >= 200 / 8,
+        s.slabs.slabs_max >= 200 / 8,
         "slabs_max {} for 200 objects",
-        s.slabs_max
+        s.slabs.slabs_max
     );
     // SAFETY: live, destroyed once.
     unsafe { rspl_kmem_cache_destroy(c) };

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The slow path of an allocation: the slabs are out of objects. One grow
+//! at a time runs on the grow workqueue, in a no-I/O scope; callers wait
+//! for it at most `spl_kmem_cache_grow_timeout_ms`, then take an emergency
+//! object from `kmalloc(GFP_NOIO)` rather than wait on a grow that may be
+//! stuck behind the writeback they are part of.
+
+use super::{Cache, Source};
+use crate::{
+    emergency::NewEmergency,
+    flags::*,
+    memory::{self, NoIoScope},
+    params,
+    slab::{Slab, SlabLayout},
+};
+use core::{ptr::NonNull, sync::atomic::Ordering};
+use kernel::{
+    alloc::flags::GFP_KERNEL,
+    prelude::*,
+    rbtree::RBTreeNode,
+    sync::{Arc, ArcBorrow},
+    time::{ktime_ms_delta, Ktime},
+    workqueue::WorkItem,
+};
+
+/// How an allocation's waiting ended.
+enum Miss {
+    /// Take an emergency object now.
+    Emergency,
+    /// Look at the slabs again.
+    Retry,
+}
+
+impl WorkItem for Cache {
+    type Pointer = Arc<Cache>;
+
+    fn run(this: Arc<Cache>) {
+        this.grow();
+    }
+}
+
+impl Cache {
+    /// An object after the fast path found none: from a new slab, or an
+    /// emergency object. Returns whether it is already zeroed.
+    pub(super) fn alloc_miss(
+        this: ArcBorrow<'_, Self>,
+        nosleep: bool,
+        zero: bool,
+    ) -> Option<(NonNull<u8>, bool)> {
+        let Source::Slabs { mags, .. } = &this.source else {
+            return None;
+        };
+        let nosleep = nosleep || this.sleep_refused();
+        // When the first miss happened, and the timeout then: the fast
+        // path never reads the clock or the parameter.
+        let mut since: Option<(Ktime, u32)> = None;
+        loop {
+            let deadlocked = this.flag(KMC_BIT_DEADLOCKED);
+            // Out of objects: make sure a grow is on its way.
+            Self::start_grow(this);
+            if nosleep || deadlocked {
+                // Never sleep; while the cache is marked deadlocked, do not
+                // wait again either: the stuck grow is still stuck.
+                return this.emergency_alloc(nosleep, zero).map(|p| (p, true));
+            }
+            let (start, timeout_ms) =
+                *since.get_or_insert_with(|| (Ktime::ktime_get(), params::grow_timeout_ms()));
+            let waited = ktime_ms_delta(Ktime::ktime_get(), start);
+            let left = (timeout_ms as i64 - waited).max(0) as u32;
+            match this.wait_for_grow(left) {
+                Miss::Emergency => return this.emergency_alloc(false, zero).map(|p| (p, true)),
+                Miss::Retry => {
+                    if let Some(obj) = this.take_object(mags) {
+                        return Some((obj, false));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits at most `ms` for the grow in flight.
+    fn wait_for_grow(&self, ms: u32) -> Miss {
+        let done = ms > 0 && self.waitq.wait_bit_clear(&self.flags, KMC_BIT_GROWING, ms);
+        if !done {
+            // The grow is stuck (or just slow): never wait past the timeout.
+            self.set_flag(KMC_BIT_DEADLOCKED);
+            self.state.lock().deadlocks += 1;
+            return Miss::Emergency;
+        }
+        if self.last_grow_failed.load(Ordering::Acquire) {
+            // No memory for a slab: an emergency object is the way forward.
+            return Miss::Emergency;
+        }
+        Miss::Retry
+    }
+
+    /// Queues a grow unless one is in flight (the GROWING bit).
+    fn start_grow(this: ArcBorrow<'_, Self>) {
+        if this.set_flag(KMC_BIT_GROWING) {
+            return;
+        }
+        let queued = crate::registry::grow_queue().map(|q| q.enqueue(Arc::from(this)).is_ok());
+        if queued != Some(true) {
+            // No queue (module going away) or already queued: do not leave
+            // waiters sleeping on a bit nobody will clear.
+            this.clear_flag(KMC_BIT_GROWING);
+            this.waitq.wake_all();
+        }
+    }
+
+    /// The grow worker: adds one slab, then clears GROWING and wakes every
+    /// waiter, in that order (a waiter woken before the bit clears would
+    /// sleep again for the full timeout).
+    fn grow(&self) {
+        let delay = params::inject_grow_delay_ms();
+        if delay > 0 {
+            memory::msleep(delay);
+        }
+        let added = match &self.source {
+            Source::Slabs { layout, .. } => {
+                let _noio = NoIoScope::enter();
+                self.add_slab(layout)
+            }
+            Source::PassThrough { .. } => false,
+        };
+        self.last_grow_failed.store(!added, Ordering::Release);
+        if added {
+            self.clear_flag(KMC_BIT_DEADLOCKED);
+        }
+        self.clear_flag(KMC_BIT_GROWING);
+        self.waitq.wake_all();
+    }
+
+    fn add_slab(&self, layout: &SlabLayout) -> bool {
+        let Some(slab) = Slab::new(layout) else {
+            return false;
+        };
+        let end = slab.end();
+        let Ok(node) = RBTreeNode::new(end, slab, GFP_KERNEL) else {
+            return false;
+        };
+        let rejected = self.state.lock().slabs.add(end, node).err();
+        // Dropped (vfree) here, outside the lock, if it was not added.
+        rejected.is_none()
+    }
+
+    /// Allocates an emergency object with the caller's no-I/O flags. A
+    /// sleeping caller never gets `None`: it retries with a backoff.
+    fn emergency_alloc(&self, nosleep: bool, zero: bool) -> Option<NonNull<u8>> {
+        let mut tries: u32 = 0;
+        loop {
+            let new = {
+                let _noio = NoIoScope::enter();
+                NewEmergency::new(self.spec.size, self.spec.align, nosleep, zero)
+            };
+            if let Some(new) = new {
+                let inserted = {
+                    let mut state = self.state.lock();
+                    let r = state.emergency.insert(new);
+                    if r.is_ok() {
+                        self.emergency_live.fetch_add(1, Ordering::Relaxed);
+                    }
+                    r
+                };
+                // A refused object is dropped (kfree) here, unlocked.
+                if let Ok(obj) = inserted {
+                    return NonNull::new(obj as *mut u8);
+                }
+            }
+            if nosleep {
+                return None;
+            }
+            tries += 1;
+            if tries.is_power_of_two() {
+                pr_warn!(
+                    "cache {}: emergency allocation failed {} times, retrying\n",
+                    self.name(),
+                    tries
+                );
+            }
+            memory::msleep(tries.min(100));
+        }
+    }
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Giving a cache's free memory back to the system: at once on request
+//! (`reap`, also the shrinker's tool), and gradually (`age`, the aging
+//! tick), which flushes magazines and frees empty slabs that went unused
+//! for two ticks.
+
+use super::{Cache, Source};
+use crate::{flags::*, memory, registry};
+use kernel::prelude::*;
+
+/// Aging ticks an empty slab stays before it is freed.
+const SLAB_IDLE_TICKS: u32 = 2;
+
+impl Cache {
+    /// Returns free memory now: flushes every CPU's magazine, calls the
+    /// reclaim callback while it frees objects, then frees every empty
+    /// slab. Returns the objects the freed slabs held.
+    ///
+    /// # Context
+    ///
+    /// Process context (it sends IPIs and vfree()s); refused otherwise.
+    pub(crate) fn reap(&self) -> u64 {
+        if memory::in_atomic() {
+            pr_err!("cache {}: reap in atomic context refused\n", self.name());
+            return 0;
+        }
+        let _reaping = self.reap_lock.lock();
+        if !self.is_live() {
+            return 0;
+        }
+        self.set_flag(KMC_BIT_REAPING);
+        registry::reap_started();
+        self.flush_magazines(false);
+        if let Some(reclaim) = self.callbacks.reclaim {
+            for _ in 0..8 {
+                let before = self.objects_live();
+                // SAFETY: the caller's reclaim callback with its pointer;
+                // destroy waits for `reap_lock`, so the cache (and the
+                // module that made it) is still there.
+                unsafe { reclaim(self.callbacks.private) };
+                if self.objects_live() >= before {
+                    break;
+                }
+            }
+        }
+        let freed = self.free_empty_slabs(0);
+        self.clear_flag(KMC_BIT_REAPING);
+        registry::reap_finished();
+        freed
+    }
+
+    /// One aging tick: flushes magazines unused since the last tick but
+    /// one, and frees slabs empty as long.
+    pub(crate) fn age(&self) {
+        self.flush_magazines(true);
+        self.state.lock().slabs.tick_empty();
+        self.free_empty_slabs(SLAB_IDLE_TICKS);
+    }
+
+    /// Objects a reap could give back now (the shrinker's count): those in
+    /// magazines and those of empty slabs.
+    pub(crate) fn reclaimable(&self) -> u64 {
+        match &self.source {
+            Source::Slabs { mags, layout } => {
+                let empty = self.state.lock().slabs.empty_slabs();
+                mags.gauge_sum() as u64 + empty * u64::from(layout.objs)
+            }
+            Source::PassThrough { .. } => 0,
+        }
+    }
+
+    /// Flushes every CPU's magazine (only the idle ones for `only_idle`)
+    /// back to the slabs, each on its own CPU.
+    fn flush_magazines(&self, only_idle: bool) {
+        if let Source::Slabs { mags, .. } = &self.source {
+            mags.on_each_cpu(|mag| {
+                if only_idle && !mag.tick() {
+                    return;
+                }
+                let mut state = self.state.lock();
+                mag.flush_all(|addr| state.give_back(&self.name, addr));
+            });
+        }
+    }
+
+    /// Frees the empty slabs idle for at least `ticks` aging ticks; returns
+    /// the objects they held.
+    fn free_empty_slabs(&self, ticks: u32) -> u64 {
+        let Source::Slabs { layout, .. } = &self.source else {
+            return 0;
+        };
+        let mut freed = 0;
+        loop {
+            let slab = self.state.lock().slabs.remove_idle(ticks);
+            // vfree()d here, unlocked.
+            match slab {
+                Some(slab) => drop(slab),
+                None => return freed,
+            }
+            freed += u64::from(layout.objs);
+        }
+    }
+
+    /// Frees empty slabs beyond one spare, when the caller may sleep
+    /// (vfree); otherwise the aging tick frees them.
+    pub(super) fn free_surplus_slabs(&self) {
+        if memory::in_atomic() {
+            return;
+        }
+        loop {
+            let slab = {
+                let mut state = self.state.lock();
+                if state.slabs.empty_slabs() > 1 {
+                    state.slabs.remove_empty()
+                } else {
+                    None
+                }
+            };
+            match slab {
+                Some(slab) => drop(slab),
+                None => return,
+            }
+        }
+    }
+}

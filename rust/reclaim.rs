@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Memory back to the system without being asked by a cache's user: the
+//! shrinker reaps caches under memory pressure, and the aging tick returns
+//! what idle magazines and empty slabs hold (shim/reclaim.c runs both).
+
+use crate::{registry, shim};
+use kernel::{ffi::c_ulong, prelude::*};
+
+/// The shrinker and the aging tick, registered while this value lives.
+pub(crate) struct Reclaim(());
+
+impl Reclaim {
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: registers the shim's shrinker and work item, undone in
+        // `drop`; their callbacks are the functions below.
+        kernel::error::to_result(unsafe { shim::rspl_reclaim_start() })?;
+        Ok(Self(()))
+    }
+}
+
+impl Drop for Reclaim {
+    fn drop(&mut self) {
+        // SAFETY: started in `new`; waits for callbacks still running.
+        unsafe { shim::rspl_reclaim_stop() };
+    }
+}
+
+/// Objects the shrinker could free now.
+#[no_mangle]
+pub(crate) extern "C" fn rspl_shrink_count() -> c_ulong {
+    registry::get()
+        .and_then(|r| r.snapshot())
+        .map_or(0, |caches| {
+            let n: u64 = caches.iter().map(|c| c.reclaimable()).sum();
+            n.try_into().unwrap_or(c_ulong::MAX)
+        })
+}
+
+/// Reaps caches until about `nr` objects' memory is freed.
+#[no_mangle]
+pub(crate) extern "C" fn rspl_shrink_scan(nr: c_ulong) -> c_ulong {
+    let Some(caches) = registry::get().and_then(|r| r.snapshot()) else {
+        return 0;
+    };
+    let mut freed: u64 = 0;
+    for cache in caches.iter() {
+        if freed >= nr as u64 {
+            break;
+        }
+        freed += cache.reap();
+    }
+    freed.try_into().unwrap_or(c_ulong::MAX)
+}
+
+/// One aging tick over every cache.
+#[no_mangle]
+pub(crate) extern "C" fn rspl_age_tick() {
+    if let Some(caches) = registry::get().and_then(|r| r.snapshot()) {
+        caches.iter().for_each(|c| c.age());
+    }
+}

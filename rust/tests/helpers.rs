@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What several suites share: making a cache through the C API and
+//! reading its counters.
+
+use crate::{cache::Cache, capi::rspl_kmem_cache_create, report_format};
+use core::{ffi::c_void, ptr::null_mut};
+use kernel::ffi::{c_char, c_int};
+
+/// Creates a cache with no callbacks. `name` must end with a NUL.
+pub(crate) fn create(name: &'static str, size: usize, align: usize, flags: u32) -> *mut c_void {
+    // SAFETY: `name` ends with a NUL (callers pass literals with "\0").
+    unsafe {
+        rspl_kmem_cache_create(
+            name.as_ptr() as *const c_char,
+            size,
+            align,
+            None,
+            None,
+            None,
+            null_mut(),
+            null_mut(),
+            flags as c_int,
+        )
+    }
+}
+
+/// The cache behind a handle.
+///
+/// # Safety
+///
+/// `c` must be a live cache from `rspl_kmem_cache_create`, not destroyed
+/// while the reference is used.
+pub(crate) unsafe fn cache_of<'a>(c: *mut c_void) -> &'a Cache {
+    // SAFETY: the handle is the address of the live cache (caller).
+    unsafe { &*(c as *const Cache) }
+}
+
+/// The slab counters of a cache on rspl's own slabs, as its row shows them.
+pub(crate) fn slab_counts(cache: &Cache) -> Option<report_format::SlabCounts> {
+    match cache.row().1 {
+        report_format::RowCounts::Slabs(s) => Some(s),
+        report_format::RowCounts::PassThrough { .. } => None,
+    }
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Memory goes back to the system without a reap from the cache's user:
+//! the aging tick returns idle magazines and empty slabs, and the
+//! shrinker returns them when the kernel asks (here: drop_caches).
+
+use super::helpers::{cache_of, create, slab_counts};
+use crate::capi::*;
+use crate::flags::*;
+use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
+use crate::{cache::Cache, memory::msleep, params, proc_fs::write_file, reclaim};
+use core::ffi::c_void;
+use kernel::c_str;
+
+/// The default aging tick, put back when a case ends however it ends.
+struct AgeSetting;
+
+impl AgeSetting {
+    fn set(ms: u32) -> Self {
+        params::set_idle_age_ms(ms);
+        Self
+    }
+}
+
+impl Drop for AgeSetting {
+    fn drop(&mut self) {
+        params::set_idle_age_ms(2000);
+    }
+}
+
+/// Leaves free objects in magazines and on slabs: what reclaim returns.
+fn leave_free_memory(t: &mut Test, c: *mut c_void) -> CaseResult {
+    let mut objs = [core::ptr::null_mut::<c_void>(); 100];
+    for o in objs.iter_mut() {
+        // SAFETY: `c` is live.
+        *o = unsafe { rspl_kmem_cache_alloc(c, 0) };
+        kassert!(t, !o.is_null());
+    }
+    for &o in objs.iter() {
+        // SAFETY: each object is live and freed once.
+        unsafe { rspl_kmem_cache_free(c, o) };
+    }
+    Ok(())
+}
+
+/// Whether the cache holds no memory at all.
+fn holds_nothing(cache: &Cache) -> bool {
+    slab_counts(cache).is_some_and(|s| s.slabs.slabs_total == 0) && cache.magazine_objects() == 0
+}
+
+fn aging_returns_idle_memory(t: &mut Test) -> CaseResult {
+    let _age = AgeSetting::set(100);
+    let c = create("rspl_test_aging\0", 256, 0, KMC_KVMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: `c` is live until destroyed at the end.
+    let cache = unsafe { cache_of(c) };
+    leave_free_memory(t, c)?;
+    kassert!(t, !holds_nothing(cache), "nothing left to age");
+    // The tick already queued runs within the old period (2 s); then two
+    // 100 ms ticks without use return everything.
+    let mut waited = 0;
+    while !holds_nothing(cache) && waited < 5000 {
+        msleep(50);
+        waited += 50;
+    }
+    let s = slab_counts(cache).ok_or(Failed)?;
+    kassert!(
+        t,
+        holds_nothing(cache),
+        "after {} ms: {} slabs, {} objects in magazines",
+        waited,
+        s.slabs.slabs_total,
+        cache.magazine_objects()
+    );
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
+fn shrinker_returns_free_memory(t: &mut Test) -> CaseResult {
+    // No aging: only the shrinker may return the memory.
+    let _age = AgeSetting::set(0);
+    let c = create("rspl_test_shrinker\0", 256, 0, KMC_KVMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: `c` is live until destroyed at the end.
+    let cache = unsafe { cache_of(c) };
+    leave_free_memory(t, c)?;
+    let reclaimable = cache.reclaimable();
+    kassert!(t, reclaimable >= 100, "{} objects reclaimable", reclaimable);
+    kassert!(t, reclaim::rspl_shrink_count() as u64 >= reclaimable);
+    // The kernel runs every shrinker until they free nothing more.
+    let written = write_file(c_str!("/proc/sys/vm/drop_caches"), b"2\n");
+    kassert_eq!(t, written.ok(), Some(2));
+    kassert!(t, holds_nothing(cache), "the shrinker left memory behind");
+    kassert_eq!(t, cache.reclaimable(), 0);
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
+kunit_suite!(
+    suite,
+    "rspl_reclaim",
+    [aging_returns_idle_memory, shrinker_returns_free_memory]
+);
