@@ -92,7 +92,17 @@ int rspl_kmem_cache_inuse(struct rspl_kmem_cache *cache);
 size_t rspl_kmem_cache_entry_size(struct rspl_kmem_cache *cache);
 
 #ifdef RSPL_SPL_COMPAT
-/* SPL names, so that ZFS-style code compiles unchanged. */
+/*
+ * SPL names, so that ZFS-style code compiles unchanged. They replace
+ * Linux's kmem_cache_* names in the file that asks for them: Linux's slab
+ * header is included first (so that it is not read again below these
+ * macros), then its names are taken over.
+ */
+#include <linux/slab.h>
+#undef kmem_cache_create
+#undef kmem_cache_destroy
+#undef kmem_cache_alloc
+#undef kmem_cache_free
 typedef struct rspl_kmem_cache kmem_cache_t;
 #define kmem_cache_create(name, size, align, ctor, dtor, reclaim, priv, vmp, flags) \
 	rspl_kmem_cache_create(name, size, align, ctor, dtor, reclaim, priv, vmp, flags)

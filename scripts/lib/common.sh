@@ -33,6 +33,14 @@ build_rspl() {
 		die "building rspl.ko against $kdir failed"
 }
 
+# Builds the C module in directory $2 (a Kbuild of its own) against the
+# kernel build dir $1, linking to rspl.ko's exports: build rspl.ko first.
+build_consumer() {
+	local kdir="$1" dir="$2"
+	make -s -C "$kdir" M="$dir" $(kbuild_vars) KBUILD_EXTRA_SYMBOLS="$RSPL_ROOT/Module.symvers" \
+		-j"$(nproc)" modules >&2 || die "building the module in $dir against $kdir failed"
+}
+
 # Whether KVM really runs a guest here (it often does not: no nested
 # virtualisation). Boots kernel $1 once per host boot and remembers.
 kvm_works() {
