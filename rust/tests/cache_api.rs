@@ -383,6 +383,134 @@ fn reap_returns_every_slab(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+fn km_nosleep_never_sleeps(t: &mut Test) -> CaseResult {
+    let c = create("rspl_test_nosleep\0", 65536, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: `c` is live until destroyed at the end.
+    let cache = unsafe { super::helpers::cache_of(c) };
+    // A grow that takes far longer than anyone may wait.
+    params::set_inject_grow_delay_ms(400);
+    let start = Ktime::ktime_get();
+    // SAFETY: live cache.
+    let a = unsafe { rspl_kmem_cache_alloc(c, KM_NOSLEEP) };
+    // SAFETY: live cache.
+    let b = unsafe { rspl_kmem_cache_alloc(c, KM_NOSLEEP | KM_ZERO) };
+    let took = ktime_ms_delta(Ktime::ktime_get(), start);
+    kassert!(t, took < 20, "two KM_NOSLEEP calls took {} ms", took);
+    // No slab yet: both came from the emergency path (GFP_ATOMIC), and
+    // neither waited, so no deadlock was counted.
+    kassert!(t, !a.is_null() && !b.is_null() && a != b);
+    // SAFETY: `b` has 65536 bytes, zeroed (KM_ZERO).
+    kassert!(
+        t,
+        unsafe { core::slice::from_raw_parts(b as *const u8, 65536) }
+            .iter()
+            .all(|&x| x == 0)
+    );
+    let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
+    kassert_eq!(t, (s.emergency, s.deadlocks, s.slabs.objs_alloc), (2, 0, 0));
+    // The grow they started lands; then KM_NOSLEEP gets slab objects.
+    params::set_inject_grow_delay_ms(0);
+    crate::memory::msleep(600);
+    // SAFETY: live cache.
+    let d = unsafe { rspl_kmem_cache_alloc(c, KM_NOSLEEP) };
+    kassert!(t, !d.is_null());
+    let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
+    kassert_eq!(t, s.emergency, 2);
+    kassert!(t, s.slabs.objs_alloc >= 1 && s.slabs.slabs_total >= 1);
+    // SAFETY: each object is live and freed once.
+    unsafe {
+        rspl_kmem_cache_free(c, a);
+        rspl_kmem_cache_free(c, b);
+        rspl_kmem_cache_free(c, d);
+    }
+    let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
+    kassert_eq!(t, (s.emergency, s.emergency_max), (0, 2));
+    // SAFETY: `c` is live.
+    kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, 0);
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
+/// A small pseudo-random sequence (xorshift), for shuffling frees.
+fn xorshift(state: &mut u32) -> u32 {
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    *state
+}
+
+fn many_objects_across_many_slabs(t: &mut Test) -> CaseResult {
+    const N: usize = 5000;
+    const SIZE: usize = 200;
+    let c = create("rspl_test_many\0", SIZE, 0, KMC_KVMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: `c` is live until destroyed at the end.
+    let cache = unsafe { super::helpers::cache_of(c) };
+    let mut objs = KVec::with_capacity(N, GFP_KERNEL).map_err(|_| Failed)?;
+    for i in 0..N {
+        // SAFETY: `c` is live.
+        let o = unsafe { rspl_kmem_cache_alloc(c, 0) } as usize;
+        kassert!(t, o != 0, "allocation {} returned NULL", i);
+        // Each holder writes its own pattern over the whole object.
+        // SAFETY: the object has SIZE bytes and is ours.
+        unsafe { core::ptr::write_bytes(o as *mut u8, (i % 251) as u8, SIZE) };
+        objs.push(o, GFP_KERNEL).map_err(|_| Failed)?;
+    }
+    let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
+    // Hundreds of slabs (about 20 objects of 200 bytes to a 4 KiB slab).
+    kassert!(
+        t,
+        s.slabs.slabs_total >= 100 && s.slabs.objs_total >= N as u64,
+        "{} slabs, {} objects for {} objects",
+        s.slabs.slabs_total,
+        s.slabs.objs_total,
+        N
+    );
+    // Every pattern intact: no object was handed out twice.
+    for (i, &o) in objs.as_slice().iter().enumerate() {
+        // SAFETY: live object of SIZE bytes.
+        let bytes = unsafe { core::slice::from_raw_parts(o as *const u8, SIZE) };
+        kassert!(
+            t,
+            bytes.iter().all(|&x| x == (i % 251) as u8),
+            "object {} ({:#x}) was overwritten",
+            i,
+            o
+        );
+    }
+    // No two objects overlap.
+    let mut sorted = KVec::with_capacity(N, GFP_KERNEL).map_err(|_| Failed)?;
+    sorted
+        .extend_from_slice(objs.as_slice(), GFP_KERNEL)
+        .map_err(|_| Failed)?;
+    sorted.as_mut_slice().sort_unstable();
+    for w in sorted.as_slice().windows(2) {
+        kassert!(t, w[0] + SIZE <= w[1], "{:#x} and {:#x} overlap", w[0], w[1]);
+    }
+    // Free in a shuffled order.
+    let mut seed = 0x2545_f491;
+    let order = objs.as_mut_slice();
+    for i in (1..order.len()).rev() {
+        let j = xorshift(&mut seed) as usize % (i + 1);
+        order.swap(i, j);
+    }
+    for &o in objs.as_slice() {
+        // SAFETY: each object is live and freed once.
+        unsafe { rspl_kmem_cache_free(c, o as *mut c_void) };
+    }
+    // SAFETY: `c` is live.
+    kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, 0);
+    // SAFETY: `c` is live.
+    unsafe { rspl_kmem_cache_reap_now(c) };
+    let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
+    kassert_eq!(t, (s.slabs.slabs_total, s.slabs.objs_alloc), (0, 0));
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
 kunit_suite!(
     suite,
     "rspl_cache_api",
@@ -395,5 +523,7 @@ kunit_suite!(
         km_zero_zeroes,
         emergency_path_with_injected_delay,
         reap_returns_every_slab,
+        km_nosleep_never_sleeps,
+        many_objects_across_many_slabs,
     ]
 );
