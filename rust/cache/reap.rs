@@ -74,6 +74,10 @@ impl Cache {
     /// back to the slabs, each on its own CPU.
     fn flush_magazines(&self, only_idle: bool) {
         if let Source::Slabs { mags, .. } = &self.source {
+            if mags.gauge_sum() == 0 {
+                // Every magazine is empty: no IPIs to an idle system.
+                return;
+            }
             mags.on_each_cpu(|mag| {
                 if only_idle && !mag.tick() {
                     return;

@@ -400,12 +400,12 @@ fn km_nosleep_never_sleeps(t: &mut Test) -> CaseResult {
     // No slab yet: both came from the emergency path (GFP_ATOMIC), and
     // neither waited, so no deadlock was counted.
     kassert!(t, !a.is_null() && !b.is_null() && a != b);
-    // SAFETY: `b` has 65536 bytes, zeroed (KM_ZERO).
+    // SAFETY: `b` is live and has 65536 bytes.
+    let zeroed = unsafe { core::slice::from_raw_parts(b as *const u8, 65536) };
     kassert!(
         t,
-        unsafe { core::slice::from_raw_parts(b as *const u8, 65536) }
-            .iter()
-            .all(|&x| x == 0)
+        zeroed.iter().all(|&x| x == 0),
+        "KM_ZERO object not zeroed"
     );
     let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
     kassert_eq!(t, (s.emergency, s.deadlocks, s.slabs.objs_alloc), (2, 0, 0));
@@ -487,7 +487,13 @@ fn many_objects_across_many_slabs(t: &mut Test) -> CaseResult {
         .map_err(|_| Failed)?;
     sorted.as_mut_slice().sort_unstable();
     for w in sorted.as_slice().windows(2) {
-        kassert!(t, w[0] + SIZE <= w[1], "{:#x} and {:#x} overlap", w[0], w[1]);
+        kassert!(
+            t,
+            w[0] + SIZE <= w[1],
+            "{:#x} and {:#x} overlap",
+            w[0],
+            w[1]
+        );
     }
     // Free in a shuffled order.
     let mut seed = 0x2545_f491;

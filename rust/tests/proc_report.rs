@@ -2,9 +2,19 @@
 
 //! `/proc/spl/kmem/slab` read back through the VFS, as `cat` reads it.
 
-use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Test};
-use crate::{proc_fs::read_file, report_format::HEADER};
-use kernel::{alloc::flags::GFP_KERNEL, c_str, prelude::*};
+use super::helpers::create;
+use crate::capi::*;
+use crate::flags::*;
+use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
+use crate::{memory::msleep, proc_fs::read_file, report_format::HEADER};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use kernel::{
+    alloc::flags::GFP_KERNEL,
+    c_str, new_work,
+    prelude::*,
+    sync::Arc,
+    workqueue::{self, impl_has_work, Work, WorkItem},
+};
 
 fn proc_file_starts_with_header(t: &mut Test) -> CaseResult {
     let buf = KVec::from_elem(0u8, 64 * 1024, GFP_KERNEL);
@@ -31,11 +41,119 @@ fn proc_file_is_only_header_without_caches(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// Creates, uses and destroys caches on a workqueue thread (another CPU
+/// when one is idle) until told to stop.
+#[pin_data]
+struct Churn {
+    stop: AtomicBool,
+    done: AtomicBool,
+    rounds: AtomicUsize,
+    failures: AtomicUsize,
+    #[pin]
+    work: Work<Churn>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Churn { self.work }
+}
+
+impl WorkItem for Churn {
+    type Pointer = Arc<Churn>;
+
+    fn run(this: Arc<Churn>) {
+        let kinds = [(100, 0), (20000, KMC_KVMEM), (3000, KMC_KMEM)];
+        let mut i = 0;
+        while !this.stop.load(Ordering::Relaxed) && i < 2000 {
+            let (size, flags) = kinds[i % kinds.len()];
+            let c = create("rspl_test_churn\0", size, 0, flags);
+            if c.is_null() {
+                this.failures.fetch_add(1, Ordering::Relaxed);
+            } else {
+                // SAFETY: `c` is live; the object is freed once, then the
+                // cache is destroyed once.
+                unsafe {
+                    let o = rspl_kmem_cache_alloc(c, 0);
+                    if o.is_null() {
+                        this.failures.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        rspl_kmem_cache_free(c, o);
+                    }
+                    rspl_kmem_cache_destroy(c);
+                }
+            }
+            this.rounds.fetch_add(1, Ordering::Relaxed);
+            i += 1;
+        }
+        this.done.store(true, Ordering::Release);
+    }
+}
+
+/// Whether `text` is the header and then whole rows of 15 columns.
+fn well_formed(text: &[u8]) -> bool {
+    let Ok(text) = core::str::from_utf8(text) else {
+        return false;
+    };
+    let Some(rows) = text.strip_prefix(HEADER) else {
+        return false;
+    };
+    text.ends_with('\n') && rows.lines().all(|row| row.split_whitespace().count() == 15)
+}
+
+fn readable_while_caches_come_and_go(t: &mut Test) -> CaseResult {
+    let churn = Arc::pin_init(
+        pin_init!(Churn {
+            stop: AtomicBool::new(false),
+            done: AtomicBool::new(false),
+            rounds: AtomicUsize::new(0),
+            failures: AtomicUsize::new(0),
+            work <- new_work!("rspl_test_churn"),
+        }),
+        GFP_KERNEL,
+    )
+    .map_err(|_| Failed)?;
+    // A cache that stays, with objects, so that rows are always there.
+    let keep = create("rspl_test_proc_keep\0", 50000, 0, KMC_VMEM);
+    kassert!(t, !keep.is_null());
+    // SAFETY: `keep` is live.
+    let obj = unsafe { rspl_kmem_cache_alloc(keep, 0) };
+    let _ = workqueue::system_unbound().enqueue(churn.clone());
+    let mut buf = KVec::from_elem(0u8, 64 * 1024, GFP_KERNEL).map_err(|_| Failed)?;
+    let mut reads = 0;
+    let mut bad = 0;
+    while !churn.done.load(Ordering::Acquire) && reads < 20000 {
+        match read_file(c_str!("/proc/spl/kmem/slab"), &mut buf) {
+            Ok(n) if buf.get(..n).is_some_and(well_formed) => {}
+            _ => bad += 1,
+        }
+        reads += 1;
+    }
+    churn.stop.store(true, Ordering::Relaxed);
+    while !churn.done.load(Ordering::Acquire) {
+        msleep(1);
+    }
+    // SAFETY: `obj` is live and freed once; `keep` is destroyed once.
+    unsafe {
+        rspl_kmem_cache_free(keep, obj);
+        rspl_kmem_cache_destroy(keep);
+    }
+    let rounds = churn.rounds.load(Ordering::Relaxed);
+    kassert_eq!(t, bad, 0);
+    kassert_eq!(t, churn.failures.load(Ordering::Relaxed), 0);
+    kassert!(
+        t,
+        rounds > 0,
+        "no cache came or went during {} reads",
+        reads
+    );
+    Ok(())
+}
+
 kunit_suite!(
     suite,
     "rspl_proc_report",
     [
         proc_file_starts_with_header,
-        proc_file_is_only_header_without_caches
+        proc_file_is_only_header_without_caches,
+        readable_while_caches_come_and_go,
     ]
 );
