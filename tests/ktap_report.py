@@ -57,8 +57,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--kunit-dir', required=True,
                     help='tools/testing/kunit of the kernel source')
-    ap.add_argument('--expect', required=True,
-                    help='file listing the suites that must run, one a line')
+    ap.add_argument('--expect', required=True, action='append',
+                    help='file listing the suites that must run, one a line '
+                    '(repeatable: the lists add up)')
     ap.add_argument('console', help='console log of the guest run')
     args = ap.parse_args()
     sys.path.insert(0, args.kunit_dir)
@@ -79,8 +80,10 @@ def main():
     if result.counts.errors:
         problems.append(f'{result.counts.errors} KTAP parse error(s) '
                         '(a missing or crashed case or suite)')
-    with open(args.expect) as f:
-        expected = [l.split('#')[0].strip() for l in f]
+    expected = []
+    for path in args.expect:
+        with open(path) as f:
+            expected += [l.split('#')[0].strip() for l in f]
     expected = [e for e in expected if e]
     ran = {s.name: s for s in result.subtests}
     for name in expected:
@@ -88,7 +91,8 @@ def main():
             problems.append(f'suite {name} did not run')
     for name in ran:
         if name not in expected:
-            problems.append(f'suite {name} ran but is not in {args.expect}')
+            problems.append(f'suite {name} ran but is not in '
+                            f'{" or ".join(args.expect)}')
     for t in cases:
         if t.status != TestStatus.SUCCESS:
             problems.append(f'case {t.name}: {t.status.name}')
