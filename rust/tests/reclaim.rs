@@ -57,9 +57,11 @@ fn aging_returns_idle_memory(t: &mut Test) -> CaseResult {
     leave_free_memory(t, c)?;
     kassert!(t, !holds_nothing(cache), "nothing left to age");
     // The tick already queued runs within the old period (2 s); then two
-    // 100 ms ticks without use return everything.
+    // 100 ms ticks without use return everything. Allow 20 s: once, on
+    // the debug kernel under TCG, no tick had run after 5 s (not yet
+    // understood; see the issue notes).
     let mut waited = 0;
-    while !holds_nothing(cache) && waited < 5000 {
+    while !holds_nothing(cache) && waited < 20000 {
         msleep(50);
         waited += 50;
     }
