@@ -1,92 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rspl's module parameters, under /sys/module/rspl/parameters/ with the
- * SPL's names and defaults. Rust reads them through the getters below on
- * every use, so that a write takes effect at once.
+ * SPL's names and defaults (rspl's own ones start with rspl_). Rust reads
+ * them through the getters below on every use, so that a write takes
+ * effect at once; tests change some through the setters.
  */
 #include <linux/compiler.h>
 #include <linux/moduleparam.h>
 #include <rspl/shim.h>
 
-static unsigned int spl_kmem_cache_obj_per_slab = 8;
-module_param(spl_kmem_cache_obj_per_slab, uint, 0644);
-MODULE_PARM_DESC(spl_kmem_cache_obj_per_slab, "Number of objects per slab");
+/* An unsigned int parameter @name and its getter @get. */
+#define RSPL_PARAM(name, value, perm, get, desc)		\
+	static unsigned int name = value;			\
+	module_param(name, uint, perm);				\
+	MODULE_PARM_DESC(name, desc);				\
+	unsigned int get(void)					\
+	{							\
+		return READ_ONCE(name);				\
+	}
 
-static unsigned int spl_kmem_cache_max_size = 32;
-module_param(spl_kmem_cache_max_size, uint, 0644);
-MODULE_PARM_DESC(spl_kmem_cache_max_size, "Maximum size of a slab in MiB");
+/* The setter @set of parameter @name. */
+#define RSPL_PARAM_SETTER(name, set)				\
+	void set(unsigned int value)				\
+	{							\
+		WRITE_ONCE(name, value);			\
+	}
 
-static unsigned int spl_kmem_cache_slab_limit = 16384;
-module_param(spl_kmem_cache_slab_limit, uint, 0644);
-MODULE_PARM_DESC(spl_kmem_cache_slab_limit,
-		 "Objects up to this size pass through to a Linux kmem_cache");
-
-static unsigned int spl_kmem_cache_magazine_size;
-module_param(spl_kmem_cache_magazine_size, uint, 0444);
-MODULE_PARM_DESC(spl_kmem_cache_magazine_size,
-		 "Default magazine size (0 = by object size)");
-
-static unsigned int rspl_idle_age_ms = 2000;
-module_param(rspl_idle_age_ms, uint, 0644);
-MODULE_PARM_DESC(rspl_idle_age_ms,
-		 "Aging tick: magazines and empty slabs unused for two ticks are returned (0 = no aging)");
-
-static unsigned int spl_kmem_cache_grow_timeout_ms = 100;
-module_param(spl_kmem_cache_grow_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(spl_kmem_cache_grow_timeout_ms,
-		 "How long a caller waits for a slab grow before taking an emergency object");
-
-static unsigned int spl_kmem_cache_inject_grow_delay_ms;
-module_param(spl_kmem_cache_inject_grow_delay_ms, uint, 0644);
-MODULE_PARM_DESC(spl_kmem_cache_inject_grow_delay_ms,
-		 "Fault injection: the grow worker sleeps this long before allocating");
-
-unsigned int rspl_param_obj_per_slab(void)
-{
-	return READ_ONCE(spl_kmem_cache_obj_per_slab);
-}
-
-unsigned int rspl_param_max_size_mb(void)
-{
-	return READ_ONCE(spl_kmem_cache_max_size);
-}
-
-unsigned int rspl_param_slab_limit(void)
-{
-	return READ_ONCE(spl_kmem_cache_slab_limit);
-}
-
-unsigned int rspl_param_magazine_size(void)
-{
-	return READ_ONCE(spl_kmem_cache_magazine_size);
-}
-
-unsigned int rspl_param_age_ms(void)
-{
-	return READ_ONCE(rspl_idle_age_ms);
-}
-
-void rspl_param_set_age_ms(unsigned int ms)
-{
-	WRITE_ONCE(rspl_idle_age_ms, ms);
-}
-
-unsigned int rspl_param_grow_timeout_ms(void)
-{
-	return READ_ONCE(spl_kmem_cache_grow_timeout_ms);
-}
-
-unsigned int rspl_param_inject_grow_delay_ms(void)
-{
-	return READ_ONCE(spl_kmem_cache_inject_grow_delay_ms);
-}
-
-void rspl_param_set_grow_timeout_ms(unsigned int ms)
-{
-	WRITE_ONCE(spl_kmem_cache_grow_timeout_ms, ms);
-}
-
-void rspl_param_set_inject_grow_delay_ms(unsigned int ms)
-{
-	WRITE_ONCE(spl_kmem_cache_inject_grow_delay_ms, ms);
-}
+RSPL_PARAM(spl_kmem_cache_obj_per_slab, 8, 0644, rspl_param_obj_per_slab,
+	   "Number of objects per slab");
+RSPL_PARAM(spl_kmem_cache_max_size, 32, 0644, rspl_param_max_size_mb,
+	   "Maximum size of a slab in MiB");
+RSPL_PARAM(spl_kmem_cache_slab_limit, 16384, 0644, rspl_param_slab_limit,
+	   "Objects up to this size pass through to a Linux kmem_cache");
+RSPL_PARAM(spl_kmem_cache_magazine_size, 0, 0444, rspl_param_magazine_size,
+	   "Default magazine size (0 = by object size)");
+RSPL_PARAM(rspl_idle_age_ms, 2000, 0644, rspl_param_age_ms,
+	   "Aging tick: magazines and empty slabs unused for two ticks are returned (0 = no aging)");
+RSPL_PARAM_SETTER(rspl_idle_age_ms, rspl_param_set_age_ms);
+RSPL_PARAM(spl_kmem_cache_grow_timeout_ms, 100, 0644, rspl_param_grow_timeout_ms,
+	   "How long a caller waits for a slab grow before taking an emergency object");
+RSPL_PARAM_SETTER(spl_kmem_cache_grow_timeout_ms, rspl_param_set_grow_timeout_ms);
+RSPL_PARAM(spl_kmem_cache_inject_grow_delay_ms, 0, 0644, rspl_param_inject_grow_delay_ms,
+	   "Fault injection: the grow worker sleeps this long before allocating");
+RSPL_PARAM_SETTER(spl_kmem_cache_inject_grow_delay_ms, rspl_param_set_inject_grow_delay_ms);
