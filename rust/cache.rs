@@ -25,7 +25,7 @@ use crate::{
     magazine::Magazine,
     memory,
     report_format::{RowCounts, SlabCounts},
-    slab::SlabLayout,
+    slab::{FreeError, SlabLayout},
     slab_set::SlabSet,
     spec::{CacheSpec, Placement},
 };
@@ -86,14 +86,39 @@ impl State {
     /// double free, or a pointer that is no object of the cache).
     fn give_back(&mut self, name: &CStr, addr: usize) {
         if let Err(e) = self.slabs.give(addr) {
-            pr_err!(
-                "cache {}: free of {:#x} refused: {:?}\n",
-                name.to_str().unwrap_or("?"),
-                addr,
-                e
-            );
+            report_refused(name.to_str().unwrap_or("?"), addr, e);
         }
     }
+}
+
+/// Calls `attempt` until it succeeds, or once for a `nosleep` caller: a
+/// `KM_SLEEP` allocation never returns NULL, it backs off and tries again
+/// (reporting now and then that it is stuck).
+fn until_some<T>(
+    cache: &str,
+    what: &str,
+    nosleep: bool,
+    mut attempt: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    let mut tries: u32 = 0;
+    loop {
+        if let Some(v) = attempt() {
+            return Some(v);
+        }
+        if nosleep {
+            return None;
+        }
+        tries = tries.saturating_add(1);
+        if tries >= 16 && tries.is_power_of_two() {
+            pr_warn!("cache {}: {} failed {} times, retrying\n", cache, what, tries);
+        }
+        memory::msleep(tries.min(100));
+    }
+}
+
+/// Reports a free that was refused: the object is left as it was.
+fn report_refused(cache: &str, addr: usize, why: FreeError) {
+    pr_err!("cache {}: free of {:#x} refused: {:?}\n", cache, addr, why);
 }
 
 /// A value that `Cache` checks at every entry point, to refuse a pointer
@@ -106,6 +131,11 @@ pub(crate) struct Cache {
     name: CString,
     spec: CacheSpec,
     callbacks: Callbacks,
+    /// The module that made the cache (its address; 0 for none).
+    owner: usize,
+    /// Its owner went away without destroying it: what it left allocated
+    /// is freed with the cache, as nobody can free it any more.
+    abandoned: AtomicBool,
     source: Source,
     /// Create flags and `KMC_BIT_*` state bits, as `/proc` shows them.
     flags: AtomicUsize,
@@ -137,7 +167,12 @@ impl_has_work! {
 
 impl Cache {
     /// Creates a cache of the validated `spec`.
-    pub(crate) fn new(name: &CStr, spec: CacheSpec, callbacks: Callbacks) -> Result<Arc<Self>> {
+    pub(crate) fn new(
+        name: &CStr,
+        spec: CacheSpec,
+        callbacks: Callbacks,
+        owner: usize,
+    ) -> Result<Arc<Self>> {
         let source = match spec.placement {
             Placement::PassThrough => Source::PassThrough {
                 linux: ManuallyDrop::new(
@@ -170,6 +205,8 @@ impl Cache {
                 name,
                 spec,
                 callbacks,
+                owner,
+                abandoned: AtomicBool::new(false),
                 source,
                 flags: AtomicUsize::new(spec.flags as usize),
                 emergency_live: AtomicUsize::new(0),
@@ -231,7 +268,8 @@ impl Cache {
                     flags |= KM_NOSLEEP;
                 }
                 // KM_ZERO is passed on as __GFP_ZERO.
-                let obj = linux.alloc(flags)?;
+                let nosleep = flags & KM_NOSLEEP != 0;
+                let obj = until_some(this.name(), "allocation", nosleep, || linux.alloc(flags))?;
                 allocated.add(1);
                 (obj, zero)
             }
@@ -260,6 +298,9 @@ impl Cache {
     /// The fast path: an object from this CPU's magazine, refilled from
     /// the slabs when it is empty. `None` when the slabs are out too.
     fn take_object(&self, mags: &CpuLocal<Magazine>) -> Option<NonNull<u8>> {
+        if self.spec.checked {
+            return NonNull::new(self.state.lock().slabs.take()? as *mut u8);
+        }
         let addr = mags
             .with_local(|mag| {
                 mag.pop().or_else(|| {
@@ -298,13 +339,29 @@ impl Cache {
 
     /// Puts an object back: an emergency object is kfree()d; any other
     /// goes onto this CPU's magazine, whose oldest half goes back to the
-    /// slabs when it is full. Frees are checked against the slabs then.
+    /// slabs when it is full. Frees are checked against the slabs then,
+    /// and at once in a checked cache, which has no magazines. A free of
+    /// the object freed just before on this CPU is refused at once.
     fn put_object(&self, mags: &CpuLocal<Magazine>, addr: usize) {
         if self.emergency_live.load(Ordering::Relaxed) > 0 && self.free_emergency(addr) {
             return;
         }
+        let to_slabs = |state: &mut State| {
+            state.give_back(&self.name, addr);
+            state.slabs.empty_slabs() > 1
+        };
+        if self.spec.checked {
+            if to_slabs(&mut self.state.lock()) {
+                self.free_surplus_slabs();
+            }
+            return;
+        }
         let surplus = mags
             .with_local(|mag| {
+                if mag.last() == Some(addr) {
+                    report_refused(self.name(), addr, FreeError::DoubleFree);
+                    return false;
+                }
                 let Err(addr) = mag.push(addr) else {
                     return false;
                 };
@@ -315,11 +372,7 @@ impl Cache {
                 let _ = mag.push(addr);
                 state.slabs.empty_slabs() > 1
             })
-            .unwrap_or_else(|| {
-                let mut state = self.state.lock();
-                state.give_back(&self.name, addr);
-                state.slabs.empty_slabs() > 1
-            });
+            .unwrap_or_else(|| to_slabs(&mut self.state.lock()));
         if surplus {
             self.free_surplus_slabs();
         }
@@ -339,7 +392,7 @@ impl Cache {
 
     /// Objects callers hold: allocated from the slabs and not sitting in a
     /// magazine, plus emergency objects. Exact when no CPU is allocating.
-    fn objects_live(&self) -> u64 {
+    pub(crate) fn objects_live(&self) -> u64 {
         match &self.source {
             Source::PassThrough { allocated, .. } => allocated.sum().max(0) as u64,
             Source::Slabs { mags, .. } => {
@@ -411,6 +464,17 @@ impl Cache {
         self.magic.store(0, Ordering::Relaxed);
         drop(self.reap_lock.lock());
     }
+
+    pub(crate) fn owner(&self) -> usize {
+        self.owner
+    }
+
+    /// Destroys the cache for an owner that has gone: as `mark_destroyed`,
+    /// and the objects it left allocated are freed with the cache.
+    pub(crate) fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Relaxed);
+        self.mark_destroyed();
+    }
 }
 
 #[pinned_drop]
@@ -433,17 +497,22 @@ impl PinnedDrop for Cache {
             mags.for_each_mut(|mag| mag.flush_all(|a| state.give_back(name, a)));
         }
         let live = this.objects_live();
+        // Objects nobody can free any more go with the cache; others may
+        // still be in use, and are leaked rather than freed under a user.
+        let free_live = *this.abandoned.get_mut() && matches!(this.source, Source::Slabs { .. });
         if live > 0 {
+            let fate = if free_live { "freed" } else { "leaked, not freed" };
             pr_warn!(
-                "cache {} destroyed with {} objects allocated: their memory is leaked, not freed\n",
+                "cache {} destroyed with {} objects allocated: their memory is {}\n",
                 this.name(),
-                live
+                live,
+                fate
             );
         }
         loop {
             let slab = this.state.lock().slabs.remove_any();
             match slab {
-                Some(slab) if slab.inuse() > 0 => slab.leak(),
+                Some(slab) if slab.inuse() > 0 && !free_live => slab.leak(),
                 Some(slab) => drop(slab),
                 None => break,
             }
@@ -452,7 +521,8 @@ impl PinnedDrop for Cache {
             let mem = this.state.lock().emergency.pop_any();
             match mem {
                 // Still in someone's hands: leak it.
-                Some(mem) => core::mem::forget(mem),
+                Some(mem) if !free_live => core::mem::forget(mem),
+                Some(mem) => drop(mem),
                 None => break,
             }
         }

@@ -37,12 +37,16 @@ unsafe fn cache_ref<'a>(cache: *mut c_void, what: &str) -> Option<ArcBorrow<'a, 
     Some(c)
 }
 
+/// `rspl_kmem_cache_create()`: the header's macro passes the calling module
+/// as `owner`, whose unload tears down the caches it left (`owners.rs`).
+///
 /// # Safety
 ///
 /// `name` must be null or NUL-terminated; the callbacks must be callable
-/// as the header documents for the cache's life.
+/// as the header documents for the cache's life, or until `owner`'s
+/// unload.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn rspl_kmem_cache_create(
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_create_owned(
     name: *const c_char,
     size: usize,
     align: usize,
@@ -52,6 +56,7 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_create(
     private: *mut c_void,
     vmp: *mut c_void,
     flags: c_int,
+    owner: *mut c_void,
 ) -> *mut c_void {
     let name = (!name.is_null()).then(|| {
         // SAFETY: a non-null `name` is NUL-terminated (contract).
@@ -83,7 +88,7 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_create(
         reclaim,
         private,
     };
-    let cache = match Cache::new(name, spec, callbacks) {
+    let cache = match Cache::new(name, spec, callbacks, owner as usize) {
         Ok(cache) => cache,
         Err(e) => {
             pr_err!("cannot create cache {}: {:?}\n", shown, e);

@@ -67,6 +67,11 @@ impl Magazine {
         self.rounds.pop()
     }
 
+    /// The most recently freed object, left in place.
+    pub(crate) fn last(&self) -> Option<usize> {
+        self.rounds.last().copied()
+    }
+
     /// Keeps a freed object; gives it back if the magazine is full.
     pub(crate) fn push(&mut self, addr: usize) -> Result<(), usize> {
         self.idle_ticks = 0;

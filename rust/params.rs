@@ -24,6 +24,8 @@ param_getter! {
     slab_limit => rspl_param_slab_limit;
     /// `spl_kmem_cache_magazine_size`: magazine capacity, 0 for by size.
     magazine_size => rspl_param_magazine_size;
+    /// `rspl_kmem_debug`: new caches check every free at once.
+    kmem_debug => rspl_param_kmem_debug;
     /// `spl_kmem_cache_grow_timeout_ms`: how long a caller waits for a grow.
     grow_timeout_ms => rspl_param_grow_timeout_ms;
     /// `spl_kmem_cache_inject_grow_delay_ms`: fault injection in the worker.
@@ -42,6 +44,13 @@ pub(crate) fn set_grow_timeout_ms(ms: u32) {
 pub(crate) fn set_inject_grow_delay_ms(ms: u32) {
     // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
     unsafe { shim::rspl_param_set_inject_grow_delay_ms(ms) }
+}
+
+/// Sets `rspl_kmem_debug` (tests).
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn set_kmem_debug(on: bool) {
+    // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
+    unsafe { shim::rspl_param_set_kmem_debug(on as u32) }
 }
 
 /// Sets `rspl_idle_age_ms` (tests).

@@ -104,6 +104,13 @@ impl Registry {
         caches.remove_at(i)
     }
 
+    /// Takes a cache that module `owner` made out of the registry.
+    pub(crate) fn remove_owned_by(&self, owner: usize) -> Option<Arc<Cache>> {
+        let mut caches = self.caches.lock();
+        let i = caches.iter().position(|c| c.owner() == owner)?;
+        caches.remove_at(i)
+    }
+
     /// Calls `f` on every cache in creation order, under the registry lock.
     pub(crate) fn for_each<E>(&self, mut f: impl FnMut(&Cache) -> Result<(), E>) -> Result<(), E> {
         let caches = self.caches.lock();

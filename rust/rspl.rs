@@ -20,6 +20,7 @@ mod irq_lock;
 mod linux_cache;
 mod magazine;
 mod memory;
+mod owners;
 mod params;
 mod proc_fs;
 mod proc_report;
@@ -47,8 +48,9 @@ module! {
 
 /// The loaded module: what it owns is torn down, in reverse, on unload.
 struct Rspl {
-    // Dropped in order: reclaim first (it walks the caches), then the
-    // report, then the caches.
+    // Dropped in order: the unload watch and reclaim first (they walk the
+    // caches), then the report, then the caches.
+    _owners: owners::OwnerWatch,
     _reclaim: reclaim::Reclaim,
     _report: proc_report::ProcReport,
     _registry: registry::Installed,
@@ -59,8 +61,10 @@ impl kernel::Module for Rspl {
         let registry = registry::Installed::new()?;
         let report = proc_report::ProcReport::new()?;
         let reclaim = reclaim::Reclaim::new()?;
+        let owners = owners::OwnerWatch::new()?;
         pr_info!("loaded; report at /proc/spl/kmem/slab\n");
         Ok(Rspl {
+            _owners: owners,
             _reclaim: reclaim,
             _report: report,
             _registry: registry,

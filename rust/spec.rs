@@ -24,6 +24,9 @@ pub(crate) struct CacheSpec {
     /// Create flags, with the chosen backing flag set.
     pub(crate) flags: u32,
     pub(crate) placement: Placement,
+    /// Every free is checked at once (`rspl_kmem_debug` was set at create
+    /// and `KMC_NODEBUG` was not given): no magazines in front of the slabs.
+    pub(crate) checked: bool,
 }
 
 /// Checks the arguments; on error, says why (for the caller's message).
@@ -63,9 +66,12 @@ pub(crate) fn check(
     if (flags & KMC_BACKING_MASK).count_ones() > 1 {
         return Err("more than one of KMC_KMEM, KMC_VMEM, KMC_KVMEM, KMC_SLAB");
     }
+    let checked = params::kmem_debug() != 0 && flags & KMC_NODEBUG == 0;
     if flags & KMC_BACKING_MASK == 0 {
         // As the SPL: small objects to a Linux cache, large ones on slabs.
-        flags |= if size <= params::slab_limit() as usize {
+        // A checked cache keeps them on its own slabs, where frees are
+        // checked (a Linux cache would not refuse a double free).
+        flags |= if size <= params::slab_limit() as usize && !checked {
             KMC_SLAB
         } else {
             KMC_KVMEM
@@ -79,6 +85,8 @@ pub(crate) fn check(
                 align,
                 flags,
                 placement: Placement::PassThrough,
+                // SLUB checks these frees, with its own debug options.
+                checked: false,
             })
         }
         KMC_KMEM => Backing::Pages,
@@ -95,5 +103,6 @@ pub(crate) fn check(
         align,
         flags,
         placement: Placement::Slabs(layout),
+        checked,
     })
 }

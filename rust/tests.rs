@@ -3,6 +3,7 @@
 //! rspl's KUnit suites, one file per suite. They run when rspl.ko loads in
 //! a kernel with KUnit enabled; `tests/run` collects their KTAP output.
 
+mod bad_input;
 mod cache_api;
 mod helpers;
 mod magazine;

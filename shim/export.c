@@ -7,7 +7,7 @@
 #include <linux/export.h>
 #include <rspl/kmem_cache.h>
 
-EXPORT_SYMBOL_GPL(rspl_kmem_cache_create);
+EXPORT_SYMBOL_GPL(rspl_kmem_cache_create_owned);
 EXPORT_SYMBOL_GPL(rspl_kmem_cache_destroy);
 EXPORT_SYMBOL_GPL(rspl_kmem_cache_alloc);
 EXPORT_SYMBOL_GPL(rspl_kmem_cache_free);

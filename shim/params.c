@@ -37,6 +37,9 @@ RSPL_PARAM(spl_kmem_cache_magazine_size, 0, 0444, rspl_param_magazine_size,
 RSPL_PARAM(rspl_idle_age_ms, 2000, 0644, rspl_param_age_ms,
 	   "Aging tick: magazines and empty slabs unused for two ticks are returned (0 = no aging)");
 RSPL_PARAM_SETTER(rspl_idle_age_ms, rspl_param_set_age_ms);
+RSPL_PARAM(rspl_kmem_debug, 0, 0644, rspl_param_kmem_debug,
+	   "Caches created while set (and without KMC_NODEBUG) check every free at once: no magazines, small objects on rspl's slabs");
+RSPL_PARAM_SETTER(rspl_kmem_debug, rspl_param_set_kmem_debug);
 RSPL_PARAM(spl_kmem_cache_grow_timeout_ms, 100, 0644, rspl_param_grow_timeout_ms,
 	   "How long a caller waits for a slab grow before taking an emergency object");
 RSPL_PARAM_SETTER(spl_kmem_cache_grow_timeout_ms, rspl_param_set_grow_timeout_ms);

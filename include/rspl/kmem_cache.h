@@ -15,6 +15,7 @@
 #ifndef _RSPL_KMEM_CACHE_H
 #define _RSPL_KMEM_CACHE_H
 
+#include <linux/init.h>
 #include <linux/types.h>
 
 /* Allocation flags (kmflags). */
@@ -56,6 +57,7 @@
 /* Largest object. */
 #define RSPL_KMEM_CACHE_OBJ_MAX		(32UL << 20)
 
+struct module;
 struct rspl_kmem_cache;
 
 typedef int (*rspl_kmem_ctor_t)(void *obj, void *priv, int kmflags);
@@ -69,13 +71,31 @@ typedef void (*rspl_kmem_reclaim_t)(void *priv);
  * spl_kmem_cache_slab_limit parameter pass through to a Linux kmem_cache
  * and larger ones live on rspl's slabs. Returns NULL, with a message
  * naming the cache and the reason, on bad arguments or no memory.
+ *
+ * The cache belongs to the calling module (THIS_MODULE). If that module
+ * unloads without destroying it, rspl reports it and destroys it then,
+ * freeing even the objects still allocated: no callback runs afterwards.
  */
-struct rspl_kmem_cache *rspl_kmem_cache_create(const char *name, size_t size,
-		size_t align, rspl_kmem_ctor_t ctor, rspl_kmem_dtor_t dtor,
-		rspl_kmem_reclaim_t reclaim, void *priv, void *vmp, int flags);
+#define rspl_kmem_cache_create(name, size, align, ctor, dtor, reclaim, priv, vmp, flags) \
+	rspl_kmem_cache_create_owned(name, size, align, ctor, dtor, reclaim, \
+				     priv, vmp, flags, THIS_MODULE)
+struct rspl_kmem_cache *rspl_kmem_cache_create_owned(const char *name,
+		size_t size, size_t align, rspl_kmem_ctor_t ctor,
+		rspl_kmem_dtor_t dtor, rspl_kmem_reclaim_t reclaim, void *priv,
+		void *vmp, int flags, struct module *owner);
 /*
  * Destroys the cache. Objects still allocated are reported and their
  * memory is leaked rather than freed under a user.
+ *
+ * Every function below reports a NULL or destroyed cache and refuses it.
+ * A free of a pointer that is no object of the cache (another cache's, one
+ * inside an object) or of an object already free is refused with a
+ * message naming the cache: at once when the cache is checked (created
+ * while the rspl_kmem_debug parameter was set, without KMC_NODEBUG),
+ * otherwise only when the object leaves the per-CPU magazine, and until
+ * then the cache may hand it out again (a free of the object freed just
+ * before on the same CPU is refused at once). Use rspl_kmem_debug to find
+ * such bugs.
  */
 void rspl_kmem_cache_destroy(struct rspl_kmem_cache *cache);
 void *rspl_kmem_cache_alloc(struct rspl_kmem_cache *cache, int kmflags);

@@ -17,4 +17,10 @@ unsigned long rspl_shrink_scan(unsigned long nr);
 /* One aging tick over every cache (rust/reclaim.rs). */
 void rspl_age_tick(void);
 
+/*
+ * Module @owner, named @name, is going: its caches are torn down
+ * (rust/owners.rs).
+ */
+void rspl_module_going(const void *owner, const char *name);
+
 #endif /* _RSPL_RUST_CALLBACKS_H */

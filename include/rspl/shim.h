@@ -93,6 +93,13 @@ int rspl_reclaim_start(void);
 void rspl_reclaim_stop(void);
 
 /*
+ * Module unload watch (shim/module_watch.c), which calls back into Rust
+ * (include/rspl/rust_callbacks.h) for each module going away.
+ */
+int rspl_module_watch_start(void);
+void rspl_module_watch_stop(void);
+
+/*
  * Waiting for a bit of a flag word to clear (shim/wait.c), with the
  * kernel's wait_event_timeout(): uninterruptible, so a pending signal does
  * not turn the wait into a busy loop. Returns the jiffies left, 0 on
@@ -113,6 +120,8 @@ unsigned int rspl_param_slab_limit(void);
 unsigned int rspl_param_magazine_size(void);
 unsigned int rspl_param_age_ms(void);
 void rspl_param_set_age_ms(unsigned int ms);
+unsigned int rspl_param_kmem_debug(void);
+void rspl_param_set_kmem_debug(unsigned int on);
 unsigned int rspl_param_grow_timeout_ms(void);
 unsigned int rspl_param_inject_grow_delay_ms(void);
 void rspl_param_set_grow_timeout_ms(unsigned int ms);

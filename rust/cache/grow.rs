@@ -17,7 +17,6 @@ use crate::{
 use core::{ptr::NonNull, sync::atomic::Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
-    prelude::*,
     rbtree::RBTreeNode,
     sync::{Arc, ArcBorrow},
     time::{ktime_ms_delta, Ktime},
@@ -148,8 +147,7 @@ impl Cache {
     /// Allocates an emergency object with the caller's no-I/O flags. A
     /// sleeping caller never gets `None`: it retries with a backoff.
     fn emergency_alloc(&self, nosleep: bool, zero: bool) -> Option<NonNull<u8>> {
-        let mut tries: u32 = 0;
-        loop {
+        super::until_some(self.name(), "emergency allocation", nosleep, || {
             let new = {
                 let _noio = NoIoScope::enter();
                 NewEmergency::new(self.spec.size, self.spec.align, nosleep, zero)
@@ -168,18 +166,7 @@ impl Cache {
                     return NonNull::new(obj as *mut u8);
                 }
             }
-            if nosleep {
-                return None;
-            }
-            tries += 1;
-            if tries.is_power_of_two() {
-                pr_warn!(
-                    "cache {}: emergency allocation failed {} times, retrying\n",
-                    self.name(),
-                    tries
-                );
-            }
-            memory::msleep(tries.min(100));
-        }
+            None
+        })
     }
 }

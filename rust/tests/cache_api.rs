@@ -57,7 +57,18 @@ fn bad_arguments_return_null(t: &mut Test) -> CaseResult {
     for (what, name, size, align, vmp, flags) in cases {
         // SAFETY: valid (if refused) arguments.
         let c = unsafe {
-            rspl_kmem_cache_create(name, size, align, None, None, None, null_mut(), vmp, flags)
+            rspl_kmem_cache_create_owned(
+                name,
+                size,
+                align,
+                None,
+                None,
+                None,
+                null_mut(),
+                vmp,
+                flags,
+                null_mut(),
+            )
         };
         kassert!(t, c.is_null(), "{} was accepted", what);
     }
@@ -192,7 +203,7 @@ fn constructor_destructor_private(t: &mut Test) -> CaseResult {
         DESTRUCTED.store(0, Ordering::Relaxed);
         // SAFETY: valid arguments; the callbacks follow the contract.
         let c = unsafe {
-            rspl_kmem_cache_create(
+            rspl_kmem_cache_create_owned(
                 c_str!("rspl_test_ctor").as_char_ptr(),
                 256,
                 0,
@@ -202,6 +213,7 @@ fn constructor_destructor_private(t: &mut Test) -> CaseResult {
                 PRIVATE as *mut c_void,
                 null_mut(),
                 flags as c_int,
+                null_mut(),
             )
         };
         kassert!(t, !c.is_null());

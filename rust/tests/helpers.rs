@@ -3,7 +3,7 @@
 //! What several suites share: making a cache through the C API and
 //! reading its counters.
 
-use crate::{cache::Cache, capi::rspl_kmem_cache_create, report_format};
+use crate::{cache::Cache, capi::rspl_kmem_cache_create_owned, report_format};
 use core::{ffi::c_void, ptr::null_mut};
 use kernel::ffi::{c_char, c_int};
 
@@ -11,7 +11,7 @@ use kernel::ffi::{c_char, c_int};
 pub(crate) fn create(name: &'static str, size: usize, align: usize, flags: u32) -> *mut c_void {
     // SAFETY: `name` ends with a NUL (callers pass literals with "\0").
     unsafe {
-        rspl_kmem_cache_create(
+        rspl_kmem_cache_create_owned(
             name.as_ptr() as *const c_char,
             size,
             align,
@@ -21,6 +21,7 @@ pub(crate) fn create(name: &'static str, size: usize, align: usize, flags: u32) 
             null_mut(),
             null_mut(),
             flags as c_int,
+            null_mut(),
         )
     }
 }

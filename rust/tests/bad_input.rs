@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Bad input to the C API: refused with a message, nothing corrupted, and
+//! the next valid call works. A checked cache (`rspl_kmem_debug`) refuses
+//! every bad free at once; an unchecked one refuses a repeated free at
+//! once and other bad frees when its magazine flushes.
+
+use super::helpers::{cache_of, create, slab_counts};
+use crate::capi::*;
+use crate::flags::*;
+use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
+use crate::{cache::Cache, params, report_format::RowCounts};
+use core::{ffi::c_void, ptr::null_mut};
+
+/// `rspl_kmem_debug` set while this lives.
+struct DebugMode;
+
+impl DebugMode {
+    fn on() -> Self {
+        params::set_kmem_debug(true);
+        Self
+    }
+}
+
+impl Drop for DebugMode {
+    fn drop(&mut self) {
+        params::set_kmem_debug(false);
+    }
+}
+
+/// Objects the cache's slabs have handed out (magazines included).
+fn allocated(t: &mut Test, cache: &Cache) -> Result<u64, Failed> {
+    let s = slab_counts(cache);
+    kassert!(
+        t,
+        s.is_some(),
+        "cache {} is not on rspl's slabs",
+        cache.name()
+    );
+    Ok(s.ok_or(Failed)?.slabs.objs_alloc)
+}
+
+/// Fills an object with a byte that tells whether anyone wrote into it.
+fn fill(obj: *mut c_void, len: usize, byte: u8) {
+    // SAFETY: the caller holds `obj`, at least `len` bytes.
+    unsafe { core::ptr::write_bytes(obj.cast::<u8>(), byte, len) };
+}
+
+fn filled_with(obj: *mut c_void, len: usize, byte: u8) -> bool {
+    // SAFETY: the caller holds `obj`, at least `len` bytes.
+    let bytes = unsafe { core::slice::from_raw_parts(obj.cast::<u8>(), len) };
+    bytes.iter().all(|&b| b == byte)
+}
+
+/// The header's `KM_SLEEP`: may sleep, never NULL.
+const KM_SLEEP: i32 = 0;
+
+const SMALL: usize = 200;
+
+fn checked_cache_refuses_every_bad_free(t: &mut Test) -> CaseResult {
+    let (a, b) = {
+        let _debug = DebugMode::on();
+        (
+            create("rspl_test_checked_a\0", SMALL, 0, 0),
+            create("rspl_test_checked_b\0", SMALL, 0, 0),
+        )
+    };
+    kassert!(t, !a.is_null() && !b.is_null());
+    // SAFETY: live until destroyed at the end.
+    let (ca, cb) = unsafe { (cache_of(a), cache_of(b)) };
+    // SAFETY: live caches.
+    let (a1, a2, b1) = unsafe {
+        (
+            rspl_kmem_cache_alloc(a, KM_SLEEP),
+            rspl_kmem_cache_alloc(a, KM_SLEEP),
+            rspl_kmem_cache_alloc(b, KM_SLEEP),
+        )
+    };
+    kassert!(t, !a1.is_null() && !a2.is_null() && !b1.is_null());
+    fill(a2, SMALL, 0xa2);
+    fill(b1, SMALL, 0xb1);
+    // No magazines: the slabs count exactly what callers hold.
+    kassert_eq!(t, allocated(t, ca)?, 2);
+    let outside = [0u8; 64];
+    // SAFETY: each bad free is refused before the object is touched.
+    unsafe {
+        rspl_kmem_cache_free(a, b1);
+        rspl_kmem_cache_free(a, a1.cast::<u8>().add(8).cast());
+        rspl_kmem_cache_free(a, outside.as_ptr() as *mut c_void);
+    }
+    kassert_eq!(t, allocated(t, ca)?, 2);
+    kassert_eq!(t, allocated(t, cb)?, 1);
+    // SAFETY: `a1` is live; the second free is a double free, refused.
+    unsafe {
+        rspl_kmem_cache_free(a, a1);
+        rspl_kmem_cache_free(a, a1);
+    }
+    kassert_eq!(t, allocated(t, ca)?, 1);
+    // The next calls work, and no object is handed out twice.
+    // SAFETY: live cache.
+    let (x, y) = unsafe {
+        (
+            rspl_kmem_cache_alloc(a, KM_SLEEP),
+            rspl_kmem_cache_alloc(a, KM_SLEEP),
+        )
+    };
+    kassert!(
+        t,
+        !x.is_null() && !y.is_null() && x != y && x != a2 && y != a2
+    );
+    kassert!(
+        t,
+        filled_with(a2, SMALL, 0xa2) && filled_with(b1, SMALL, 0xb1)
+    );
+    // SAFETY: every object is live and freed once, to its own cache.
+    unsafe {
+        rspl_kmem_cache_free(a, x);
+        rspl_kmem_cache_free(a, y);
+        rspl_kmem_cache_free(a, a2);
+        rspl_kmem_cache_free(b, b1);
+    }
+    kassert_eq!(t, (allocated(t, ca)?, allocated(t, cb)?), (0, 0));
+    // SAFETY: live, destroyed once.
+    unsafe {
+        rspl_kmem_cache_destroy(a);
+        rspl_kmem_cache_destroy(b);
+    }
+    Ok(())
+}
+
+fn kmc_nodebug_opts_out(t: &mut Test) -> CaseResult {
+    let c = {
+        let _debug = DebugMode::on();
+        create("rspl_test_nodebug\0", SMALL, 0, KMC_NODEBUG)
+    };
+    kassert!(t, !c.is_null());
+    // SAFETY: live until destroyed below.
+    let row = unsafe { cache_of(c) }.row().1;
+    let passes_through = matches!(row, RowCounts::PassThrough { .. });
+    kassert!(t, passes_through, "a KMC_NODEBUG cache was checked");
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
+/// 132 KiB objects on rspl's slabs, behind magazines of 16.
+const BIG: usize = 132 << 10;
+
+fn unchecked_cache_refuses_a_repeated_free(t: &mut Test) -> CaseResult {
+    let _here = StayOnCpu::new();
+    let c = create("rspl_test_refree\0", BIG, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: live until destroyed at the end.
+    let cache = unsafe { cache_of(c) };
+    // SAFETY: live cache; `o` is freed twice on purpose, the second
+    // refused before anything is touched.
+    let o = unsafe { rspl_kmem_cache_alloc(c, KM_SLEEP) };
+    kassert!(t, !o.is_null());
+    let before = cache.magazine_objects();
+    // SAFETY: as above.
+    unsafe {
+        rspl_kmem_cache_free(c, o);
+        rspl_kmem_cache_free(c, o);
+    }
+    kassert_eq!(t, cache.magazine_objects(), before + 1);
+    // SAFETY: live cache.
+    let (x, y) = unsafe {
+        (
+            rspl_kmem_cache_alloc(c, KM_SLEEP),
+            rspl_kmem_cache_alloc(c, KM_SLEEP),
+        )
+    };
+    kassert!(
+        t,
+        !x.is_null() && !y.is_null() && x != y,
+        "handed out twice"
+    );
+    // SAFETY: live, freed once.
+    unsafe {
+        rspl_kmem_cache_free(c, x);
+        rspl_kmem_cache_free(c, y);
+        rspl_kmem_cache_reap_now(c);
+    }
+    kassert_eq!(t, allocated(t, cache)?, 0);
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
+fn unchecked_cache_refuses_foreign_objects_at_flush(t: &mut Test) -> CaseResult {
+    let _here = StayOnCpu::new();
+    let a = create("rspl_test_foreign_a\0", BIG, 0, KMC_VMEM);
+    let b = create("rspl_test_foreign_b\0", BIG, 0, KMC_VMEM);
+    kassert!(t, !a.is_null() && !b.is_null());
+    // SAFETY: live until destroyed at the end.
+    let (ca, cb) = unsafe { (cache_of(a), cache_of(b)) };
+    // SAFETY: live caches.
+    let (a1, b1) = unsafe {
+        (
+            rspl_kmem_cache_alloc(a, KM_SLEEP),
+            rspl_kmem_cache_alloc(b, KM_SLEEP),
+        )
+    };
+    kassert!(t, !a1.is_null() && !b1.is_null());
+    fill(b1, 64, 0xb1);
+    // SAFETY: `b1` is B's: the free into A is bad; the reap flushes A's
+    // magazines, whose check refuses it; A's own object is freed too.
+    unsafe {
+        rspl_kmem_cache_free(a, b1);
+        rspl_kmem_cache_free(a, a1.cast::<u8>().add(8).cast());
+        rspl_kmem_cache_reap_now(a);
+    }
+    // A gave back everything of its own; B still holds its object,
+    // untouched, and takes it back.
+    kassert_eq!(t, ca.magazine_objects(), 0);
+    kassert_eq!(t, allocated(t, ca)?, 1);
+    kassert!(t, filled_with(b1, 64, 0xb1));
+    kassert_eq!(t, allocated(t, cb)?, 1 + cb.magazine_objects() as u64);
+    // SAFETY: each object is live and freed once, to its own cache.
+    unsafe {
+        rspl_kmem_cache_free(a, a1);
+        rspl_kmem_cache_free(b, b1);
+        rspl_kmem_cache_reap_now(a);
+        rspl_kmem_cache_reap_now(b);
+    }
+    kassert_eq!(t, (allocated(t, ca)?, allocated(t, cb)?), (0, 0));
+    // SAFETY: live, destroyed once.
+    unsafe {
+        rspl_kmem_cache_destroy(a);
+        rspl_kmem_cache_destroy(b);
+    }
+    Ok(())
+}
+
+fn null_and_absurd_arguments(t: &mut Test) -> CaseResult {
+    // SAFETY: NULL caches are refused with a message.
+    unsafe {
+        kassert!(t, rspl_kmem_cache_alloc(null_mut(), KM_SLEEP).is_null());
+        rspl_kmem_cache_free(null_mut(), null_mut());
+        rspl_kmem_cache_reap_now(null_mut());
+        rspl_kmem_cache_set_move(null_mut(), null_mut());
+        kassert_eq!(t, rspl_kmem_cache_inuse(null_mut()), 0);
+        kassert_eq!(t, rspl_kmem_cache_entry_size(null_mut()), 0);
+        rspl_kmem_cache_destroy(null_mut());
+    }
+    for size in [usize::MAX, (32 << 20) + 1] {
+        kassert!(
+            t,
+            create("rspl_test_absurd\0", size, 0, 0).is_null(),
+            "size {size}"
+        );
+    }
+    for align in [3, usize::MAX, 1 << 40] {
+        kassert!(
+            t,
+            create("rspl_test_absurd\0", 64, align, 0).is_null(),
+            "align {align}"
+        );
+    }
+    kassert!(t, create("rspl_test_absurd\0", 64, 0, u32::MAX).is_null());
+    let c = create("rspl_test_absurd\0", BIG, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: live until destroyed below.
+    let cache = unsafe { cache_of(c) };
+    // SAFETY: live cache: unknown flags and a NULL object are refused.
+    unsafe {
+        kassert!(t, rspl_kmem_cache_alloc(c, 0x7fff_0000).is_null());
+        kassert!(t, rspl_kmem_cache_alloc(c, -1).is_null());
+        rspl_kmem_cache_free(c, null_mut());
+    }
+    kassert_eq!(t, allocated(t, cache)?, 0);
+    // The next valid call works.
+    // SAFETY: live cache; the object is freed once.
+    unsafe {
+        let o = rspl_kmem_cache_alloc(c, KM_SLEEP);
+        kassert!(t, !o.is_null());
+        rspl_kmem_cache_free(c, o);
+        rspl_kmem_cache_destroy(c);
+    }
+    Ok(())
+}
+
+kunit_suite!(
+    suite,
+    "rspl_bad_input",
+    [
+        checked_cache_refuses_every_bad_free,
+        kmc_nodebug_opts_out,
+        unchecked_cache_refuses_a_repeated_free,
+        unchecked_cache_refuses_foreign_objects_at_flush,
+        null_and_absurd_arguments,
+    ]
+);
