@@ -110,7 +110,12 @@ fn until_some<T>(
         }
         tries = tries.saturating_add(1);
         if tries >= 16 && tries.is_power_of_two() {
-            pr_warn!("cache {}: {} failed {} times, retrying\n", cache, what, tries);
+            pr_warn!(
+                "cache {}: {} failed {} times, retrying\n",
+                cache,
+                what,
+                tries
+            );
         }
         memory::msleep(tries.min(100));
     }
@@ -501,7 +506,11 @@ impl PinnedDrop for Cache {
         // still be in use, and are leaked rather than freed under a user.
         let free_live = *this.abandoned.get_mut() && matches!(this.source, Source::Slabs { .. });
         if live > 0 {
-            let fate = if free_live { "freed" } else { "leaked, not freed" };
+            let fate = if free_live {
+                "freed"
+            } else {
+                "leaked, not freed"
+            };
             pr_warn!(
                 "cache {} destroyed with {} objects allocated: their memory is {}\n",
                 this.name(),

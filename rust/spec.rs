@@ -87,7 +87,7 @@ pub(crate) fn check(
                 placement: Placement::PassThrough,
                 // SLUB checks these frees, with its own debug options.
                 checked: false,
-            })
+            });
         }
         KMC_KMEM => Backing::Pages,
         KMC_VMEM => Backing::Vmalloc,
