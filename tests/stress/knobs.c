@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The knobs the stress tests turn and the counters they read, through the
+ * files a person would use: rspl's parameters under /sys/module/rspl/,
+ * fault injection under debugfs, and /proc/spl/kmem/slab.
+ */
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include "stress.h"
+
+int stress_write(const char *path, const char *fmt, ...)
+{
+	char text[64];
+	struct file *f;
+	loff_t pos = 0;
+	va_list args;
+	ssize_t n;
+	int len;
+
+	va_start(args, fmt);
+	len = vsnprintf(text, sizeof(text), fmt, args);
+	va_end(args);
+	f = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_write(f, text, len, &pos);
+	filp_close(f, NULL);
+	return n == len ? 0 : (n < 0 ? n : -EIO);
+}
+
+static ssize_t stress_read_once(const char *path, char *buf, size_t len)
+{
+	struct file *f;
+	loff_t pos = 0;
+	size_t got = 0;
+	ssize_t n = 0;
+
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	while (got < len - 1) {
+		n = kernel_read(f, buf + got, len - 1 - got, &pos);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	filp_close(f, NULL);
+	buf[got] = '\0';
+	return n < 0 ? n : got;
+}
+
+ssize_t stress_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n = -ENOMEM;
+	unsigned int tries;
+
+	/* Under injected faults an open or a read fails now and then. */
+	for (tries = 0; tries < 100; tries++) {
+		n = stress_read_once(path, buf, len);
+		if (n != -ENOMEM)
+			break;
+		cond_resched();
+	}
+	return n;
+}
+
+int stress_set_param(const char *name, unsigned int value)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/module/rspl/parameters/%s", name);
+	return stress_write(path, "%u", value);
+}
+
+struct stress_param_saved {
+	const char *name;
+	unsigned int value;
+};
+
+static void stress_param_restore(void *data)
+{
+	struct stress_param_saved *saved = data;
+
+	stress_set_param(saved->name, saved->value);
+}
+
+int stress_param_for_case(struct kunit *test, const char *name,
+			  unsigned int value)
+{
+	struct stress_param_saved *saved;
+	int ret;
+
+	saved = kunit_kzalloc(test, sizeof(*saved), GFP_KERNEL);
+	if (!saved)
+		return -ENOMEM;
+	saved->name = name;
+	saved->value = stress_get_param(name);
+	ret = kunit_add_action_or_reset(test, stress_param_restore, saved);
+	return ret ? ret : stress_set_param(name, value);
+}
+
+unsigned int stress_get_param(const char *name)
+{
+	char path[96], text[16];
+	unsigned int value = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/rspl/parameters/%s", name);
+	if (stress_read(path, text, sizeof(text)) > 0)
+		WARN_ON_ONCE(kstrtouint(strim(text), 10, &value));
+	return value;
+}
+
+#define STRESS_REPORT_MAX	(256 << 10)
+
+int stress_row(const char *name, struct stress_row *row)
+{
+	size_t len = strlen(name);
+	char *text, *line;
+	int ret = -ENOENT;
+	ssize_t n;
+
+	text = vmalloc(STRESS_REPORT_MAX);
+	if (!text)
+		return -ENOMEM;
+	n = stress_read("/proc/spl/kmem/slab", text, STRESS_REPORT_MAX);
+	if (n < 0) {
+		ret = n;
+		goto out;
+	}
+	for (line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, name, len) || line[len] != ' ')
+			continue;
+		/* name flags size alloc slabsize objsize, then the counts. */
+		if (sscanf(line + len, " 0x%lx %*u %*u %*u %*u %lu %lu %*u %lu %lu %*u %lu %lu %lu",
+			   &row->flags, &row->slabs_total, &row->slabs_alloc,
+			   &row->objs_total, &row->objs_alloc, &row->dlock,
+			   &row->emerg, &row->emerg_max) == 8)
+			ret = 0;
+		break;
+	}
+out:
+	vfree(text);
+	return ret;
+}

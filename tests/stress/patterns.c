@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Patterns: eight threads allocate and free at random over caches of
+ * every kind (a Linux cache behind rspl, page, vmalloc and kvmalloc
+ * slabs), each object marked by its holder and checked before its free.
+ * No object may be handed out while held, or changed while held.
+ */
+#include <linux/jiffies.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include "stress.h"
+
+#define THREADS		8
+#define HOLD		64
+
+static struct stress_cache pattern_caches[] = {
+	{ "rspl_stress_pt_64", 64, 0 },
+	{ "rspl_stress_pt_1000", 1000, KMC_SLAB },
+	{ "rspl_stress_pt_3k", 3 << 10, KMC_KMEM },
+	{ "rspl_stress_pt_24k", 24 << 10, KMC_KVMEM },
+	{ "rspl_stress_pt_72k", 72 << 10, KMC_VMEM },
+};
+#define NCACHES ARRAY_SIZE(pattern_caches)
+
+struct pattern_ctx {
+	unsigned long deadline;
+	struct stress_held held[THREADS][HOLD];
+};
+
+static void pattern_thread(struct stress_worker *w)
+{
+	struct pattern_ctx *ctx = w->ctx;
+	struct stress_held *held = ctx->held[w->id];
+	unsigned int slot, i;
+
+	while (time_before(jiffies, ctx->deadline)) {
+		/* Runs of allocations and of frees, so that magazines fill,
+		 * flush, empty and refill. */
+		bool alloc = get_random_u32_below(2);
+		unsigned int run = 1 + get_random_u32_below(HOLD);
+
+		for (i = 0; i < run; i++) {
+			slot = get_random_u32_below(HOLD);
+			if (alloc && !held[slot].obj)
+				stress_get(w, pattern_caches, get_random_u32_below(NCACHES),
+					   w->id % 2 ? KM_PUSHPAGE : KM_SLEEP, &held[slot]);
+			else if (!alloc && held[slot].obj)
+				stress_put(w, pattern_caches, &held[slot]);
+		}
+		cond_resched();
+	}
+	for (slot = 0; slot < HOLD; slot++)
+		if (held[slot].obj)
+			stress_put(w, pattern_caches, &held[slot]);
+}
+
+void stress_patterns(struct kunit *test)
+{
+	struct stress_worker *w, sum;
+	struct pattern_ctx *ctx;
+
+	w = kunit_kcalloc(test, THREADS, sizeof(*w), GFP_KERNEL);
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_EQ(test, stress_caches_create(test, pattern_caches, NCACHES), 0);
+	ctx->deadline = jiffies + stress_seconds * HZ;
+	KUNIT_ASSERT_EQ(test, stress_crew_run(w, THREADS, pattern_thread, ctx), 0);
+	stress_crew_sum(w, THREADS, &sum);
+
+	stress_figures(test, "threads=%u seconds=%u allocs=%llu frees=%llu corrupt=%llu handed_out_while_held=%llu",
+		       THREADS, stress_seconds, sum.allocs, sum.frees,
+		       sum.corrupt, sum.claimed);
+	KUNIT_EXPECT_GT(test, sum.allocs, 0);
+	KUNIT_EXPECT_EQ(test, sum.nulls, 0);
+	KUNIT_EXPECT_EQ(test, sum.corrupt, 0);
+	KUNIT_EXPECT_EQ(test, sum.claimed, 0);
+	KUNIT_EXPECT_EQ(test, sum.frees, sum.allocs);
+	stress_expect_empty(test, pattern_caches, NCACHES);
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory pressure: a hog takes and touches pages until the page allocator,
+ * after direct reclaim (which runs the shrinkers, rspl's among them),
+ * refuses it more, holds them for the case's time, then exits. Meanwhile,
+ * and for as long again after, threads allocate and free through rspl,
+ * with KM_SLEEP and KM_PUSHPAGE. No allocation may fail or be corrupted,
+ * and once the hog is gone, a reap leaves no empty slab: only what the
+ * objects still held need.
+ */
+#include <linux/delay.h>
+#include <linux/gfp.h>
+#include <linux/jiffies.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include "stress.h"
+
+#define THREADS		4
+#define HOLD		32	/* objects a thread holds at most */
+#define KEEP		8	/* objects a thread still holds at the end */
+/* The hog hands back this much, so that the test's own bookkeeping and
+ * the console do not starve while it holds the rest. */
+#define HOG_SLACK_PAGES	(4 << (20 - PAGE_SHIFT))
+
+static struct stress_cache pressure_caches[] = {
+	{ "rspl_stress_mp_256", 256, 0 },
+	{ "rspl_stress_mp_24k", 24 << 10, 0 },
+	{ "rspl_stress_mp_128k", 128 << 10, KMC_VMEM },
+	{ "rspl_stress_mp_40k", 40 << 10, KMC_KMEM },
+};
+#define NCACHES ARRAY_SIZE(pressure_caches)
+
+struct pressure_ctx {
+	unsigned long hog_deadline;	/* jiffies: the hog lets go */
+	unsigned long deadline;		/* jiffies: the threads stop */
+	struct list_head pages;		/* the hog's */
+	unsigned long hogged;		/* pages it took */
+	unsigned long refusals;		/* times the allocator said no */
+	unsigned long min_free_kb;	/* lowest free memory seen */
+	struct stress_held held[THREADS][HOLD];
+};
+
+/* Takes pages until refused (after reclaim) a few times in a row. */
+static void pressure_hog(struct pressure_ctx *ctx)
+{
+	unsigned long run = 0, i;
+	struct page *page;
+
+	ctx->min_free_kb = ULONG_MAX;
+	while (run < 8) {
+		page = alloc_page(GFP_HIGHUSER | __GFP_NORETRY | __GFP_NOWARN);
+		if (!page) {
+			ctx->refusals++;
+			run++;
+			ctx->min_free_kb = min(ctx->min_free_kb,
+					       global_zone_page_state(NR_FREE_PAGES) << (PAGE_SHIFT - 10));
+			continue;
+		}
+		run = 0;
+		memset(page_address(page), 0x5a, PAGE_SIZE);
+		list_add(&page->lru, &ctx->pages);
+		ctx->hogged++;
+		if (!(ctx->hogged % 1024))
+			cond_resched();
+	}
+	for (i = 0; i < HOG_SLACK_PAGES && !list_empty(&ctx->pages); i++) {
+		page = list_first_entry(&ctx->pages, struct page, lru);
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
+static void pressure_unhog(struct pressure_ctx *ctx)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, &ctx->pages, lru)
+		__free_page(page);
+	INIT_LIST_HEAD(&ctx->pages);
+}
+
+static void pressure_thread(struct stress_worker *w)
+{
+	struct pressure_ctx *ctx = w->ctx;
+	struct stress_held *held = ctx->held[w->id];
+	int kmflags = w->id % 2 ? KM_PUSHPAGE : KM_SLEEP;
+	unsigned int slot;
+
+	memset(held, 0, sizeof(ctx->held[0]));
+	while (time_before(jiffies, ctx->deadline)) {
+		slot = get_random_u32_below(HOLD);
+		if (held[slot].obj)
+			stress_put(w, pressure_caches, &held[slot]);
+		else
+			stress_get(w, pressure_caches, get_random_u32_below(NCACHES),
+				   kmflags, &held[slot]);
+		cond_resched();
+	}
+	/* Keep a few, so that the end state is not just "empty". */
+	for (slot = KEEP; slot < HOLD; slot++)
+		if (held[slot].obj)
+			stress_put(w, pressure_caches, &held[slot]);
+}
+
+static void pressure_hog_thread(struct stress_worker *w)
+{
+	struct pressure_ctx *ctx = w->ctx;
+
+	pressure_hog(ctx);
+	while (time_before(jiffies, ctx->hog_deadline))
+		msleep(20);
+	pressure_unhog(ctx);
+}
+
+void stress_memory_pressure(struct kunit *test)
+{
+	struct stress_worker *w, sum;
+	struct pressure_ctx *ctx;
+	unsigned long kept[NCACHES] = {};
+	struct stress_row row;
+	unsigned int i, t, started;
+
+	w = kunit_kcalloc(test, THREADS + 1, sizeof(*w), GFP_KERNEL);
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	INIT_LIST_HEAD(&ctx->pages);
+	KUNIT_ASSERT_EQ(test, stress_caches_create(test, pressure_caches, NCACHES), 0);
+
+	ctx->hog_deadline = jiffies + stress_seconds * HZ;
+	ctx->deadline = ctx->hog_deadline + stress_seconds * HZ;
+	started = stress_crew_start(w, THREADS, pressure_thread, ctx);
+	/* The hog runs beside the crew, and lets go half way through. */
+	stress_crew_run(&w[THREADS], 1, pressure_hog_thread, ctx);
+	stress_crew_wait(w, started);
+	KUNIT_ASSERT_EQ(test, started, THREADS);
+	stress_crew_sum(w, THREADS, &sum);
+
+	stress_figures(test, "threads=%u seconds=%u allocs=%llu hog_mib=%lu refusals=%lu min_free_kib=%lu worst_wait_ms=%lld",
+		       THREADS, 2 * stress_seconds, sum.allocs,
+		       ctx->hogged >> (20 - PAGE_SHIFT), ctx->refusals,
+		       ctx->min_free_kb, sum.worst_ns / NSEC_PER_MSEC);
+	KUNIT_EXPECT_GT(test, sum.allocs, 0);
+	KUNIT_EXPECT_EQ(test, sum.nulls, 0);
+	KUNIT_EXPECT_EQ(test, sum.corrupt, 0);
+	KUNIT_EXPECT_EQ(test, sum.claimed, 0);
+	/* The hog met a refusal: memory really ran short. */
+	KUNIT_EXPECT_GT(test, ctx->refusals, 0);
+
+	/* After a reap, each slab cache keeps only slabs with objects held. */
+	for (t = 0; t < THREADS; t++)
+		for (i = 0; i < KEEP; i++)
+			if (ctx->held[t][i].obj)
+				kept[ctx->held[t][i].cache]++;
+	for (i = 0; i < NCACHES; i++) {
+		rspl_kmem_cache_reap_now(pressure_caches[i].cache);
+		if (stress_row(pressure_caches[i].name, &row))
+			continue;	/* passes through */
+		KUNIT_EXPECT_EQ_MSG(test, row.objs_alloc + row.emerg, kept[i], "%s",
+				    pressure_caches[i].name);
+		KUNIT_EXPECT_EQ_MSG(test, row.slabs_total, row.slabs_alloc,
+				    "%s keeps empty slabs", pressure_caches[i].name);
+		KUNIT_EXPECT_LE_MSG(test, row.slabs_alloc, kept[i], "%s",
+				    pressure_caches[i].name);
+	}
+	for (t = 0; t < THREADS; t++)
+		for (i = 0; i < KEEP; i++)
+			if (ctx->held[t][i].obj)
+				stress_put(&w[t], pressure_caches, &ctx->held[t][i]);
+	stress_expect_empty(test, pressure_caches, NCACHES);
+}

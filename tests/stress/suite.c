@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rspl_stress.ko: rspl's stress tests, two KUnit suites run when the
+ * module loads (tests/guest/stress.sh loads it once for each, with
+ * kunit.filter_glob). The defaults are the short variant CI runs on every
+ * kernel; tests/run --long loads it with longer runs and more objects.
+ */
+#include <kunit/test.h>
+#include <linux/module.h>
+#include "stress.h"
+
+unsigned int stress_seconds = 3;
+module_param_named(seconds, stress_seconds, uint, 0444);
+MODULE_PARM_DESC(seconds, "How long each timed case runs");
+
+unsigned int stress_objects = 400;
+module_param_named(objects, stress_objects, uint, 0444);
+MODULE_PARM_DESC(objects, "Objects each thread of the forced deadlock holds");
+
+unsigned int stress_threads = 8;
+module_param_named(threads, stress_threads, uint, 0444);
+MODULE_PARM_DESC(threads, "Threads of the forced deadlock");
+
+static struct kunit_case stress_cases[] = {
+	KUNIT_CASE_SLOW(stress_forced_deadlock),
+	KUNIT_CASE_SLOW(stress_patterns),
+	KUNIT_CASE_SLOW(stress_churn),
+	KUNIT_CASE_SLOW(stress_memory_pressure),
+	{}
+};
+
+static struct kunit_suite stress_suite = {
+	.name = "rspl_stress",
+	.test_cases = stress_cases,
+};
+
+/* Run alone, with fault injection armed by the guest script. */
+static struct kunit_case stress_fault_cases[] = {
+	KUNIT_CASE_SLOW(stress_injected_faults),
+	{}
+};
+
+static struct kunit_suite stress_faults_suite = {
+	.name = "rspl_stress_faults",
+	.test_cases = stress_fault_cases,
+};
+kunit_test_suites(&stress_suite, &stress_faults_suite);
+
+MODULE_DESCRIPTION("Stress tests of rspl's kmem_cache");
+MODULE_LICENSE("GPL");
