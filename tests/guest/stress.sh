@@ -35,7 +35,7 @@ echo -n rspl_stress_faults >$GLOB
 echo 0 >$FI/fail_page_alloc/min-order
 echo N >$FI/fail_page_alloc/ignore-gfp-highmem
 armed=false
-arm failslab 10 && arm fail_page_alloc 1 && armed=true
+arm failslab 10 && arm fail_page_alloc 5 && armed=true
 loaded=false
 $armed && insmod /modules/rspl_stress.ko "$@" && loaded=true
 disarm failslab

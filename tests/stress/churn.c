@@ -74,7 +74,7 @@ static bool churn_report_whole(const char *text, ssize_t len)
 static void churn_thread(struct stress_worker *w)
 {
 	struct churn_ctx *ctx = w->ctx;
-	unsigned int cycle = 0, slot;
+	unsigned int cycle = 0;
 	struct stress_held *held;
 	ssize_t len;
 	char *text;
@@ -93,17 +93,10 @@ static void churn_thread(struct stress_worker *w)
 	case USER_B:
 		held = ctx->held[w->id - USER_A];
 		while (time_before(jiffies, ctx->deadline)) {
-			slot = get_random_u32_below(HOLD);
-			if (held[slot].obj)
-				stress_put(w, churn_steady, &held[slot]);
-			else
-				stress_get(w, churn_steady, get_random_u32_below(2),
-					   KM_SLEEP, &held[slot]);
+			stress_toggle(w, churn_steady, 2, held, HOLD, KM_SLEEP);
 			cond_resched();
 		}
-		for (slot = 0; slot < HOLD; slot++)
-			if (held[slot].obj)
-				stress_put(w, churn_steady, &held[slot]);
+		stress_put_all(w, churn_steady, held, 0, HOLD);
 		break;
 	case READER:
 		text = vmalloc(REPORT_MAX);

@@ -7,6 +7,7 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/minmax.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include "stress.h"
 
@@ -164,6 +165,29 @@ void stress_put(struct stress_worker *w, struct stress_cache *c,
 	rspl_kmem_cache_free(c[h->cache].cache, h->obj);
 	h->obj = NULL;
 	w->frees++;
+}
+
+void stress_toggle(struct stress_worker *w, struct stress_cache *c,
+		   unsigned int ncaches, struct stress_held *held,
+		   unsigned int hold, int kmflags)
+{
+	struct stress_held *h = &held[get_random_u32_below(hold)];
+
+	if (h->obj)
+		stress_put(w, c, h);
+	else
+		stress_get(w, c, get_random_u32_below(ncaches), kmflags, h);
+}
+
+void stress_put_all(struct stress_worker *w, struct stress_cache *c,
+		    struct stress_held *held, unsigned int from,
+		    unsigned int hold)
+{
+	unsigned int i;
+
+	for (i = from; i < hold; i++)
+		if (held[i].obj)
+			stress_put(w, c, &held[i]);
 }
 
 void stress_expect_empty(struct kunit *test, struct stress_cache *c,

@@ -4,7 +4,7 @@
  * script (tests/guest/stress.sh) arms failslab and fail_page_alloc for
  * allocations made from rspl's code (the stack filter over rspl.ko's
  * text), then loads this module: a tenth of rspl's slab allocations and a
- * hundredth of its page allocations fail, so grows and emergency objects
+ * twentieth of its page allocations fail, so grows and emergency objects
  * fail often. (Debugfs knobs cannot be written from the kernel.) KM_SLEEP
  * and KM_PUSHPAGE callers must still get every object; KM_NOSLEEP callers
  * may get NULL, and must; the counters must come back to nothing
@@ -38,20 +38,13 @@ static void fault_thread(struct stress_worker *w)
 	static const int kmflags[] = { KM_SLEEP, KM_PUSHPAGE, KM_NOSLEEP };
 	struct fault_ctx *ctx = w->ctx;
 	struct stress_held *held = ctx->held[w->id];
-	unsigned int slot;
 
 	while (time_before(jiffies, ctx->deadline)) {
-		slot = get_random_u32_below(HOLD);
-		if (held[slot].obj)
-			stress_put(w, fault_caches, &held[slot]);
-		else
-			stress_get(w, fault_caches, get_random_u32_below(NCACHES),
-				   kmflags[get_random_u32_below(3)], &held[slot]);
+		stress_toggle(w, fault_caches, NCACHES, held, HOLD,
+			      kmflags[get_random_u32_below(3)]);
 		cond_resched();
 	}
-	for (slot = 0; slot < HOLD; slot++)
-		if (held[slot].obj)
-			stress_put(w, fault_caches, &held[slot]);
+	stress_put_all(w, fault_caches, held, 0, HOLD);
 }
 
 void stress_injected_faults(struct kunit *test)

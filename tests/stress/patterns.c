@@ -50,9 +50,7 @@ static void pattern_thread(struct stress_worker *w)
 		}
 		cond_resched();
 	}
-	for (slot = 0; slot < HOLD; slot++)
-		if (held[slot].obj)
-			stress_put(w, pattern_caches, &held[slot]);
+	stress_put_all(w, pattern_caches, held, 0, HOLD);
 }
 
 void stress_patterns(struct kunit *test)

@@ -86,22 +86,13 @@ static void pressure_thread(struct stress_worker *w)
 	struct pressure_ctx *ctx = w->ctx;
 	struct stress_held *held = ctx->held[w->id];
 	int kmflags = w->id % 2 ? KM_PUSHPAGE : KM_SLEEP;
-	unsigned int slot;
 
-	memset(held, 0, sizeof(ctx->held[0]));
 	while (time_before(jiffies, ctx->deadline)) {
-		slot = get_random_u32_below(HOLD);
-		if (held[slot].obj)
-			stress_put(w, pressure_caches, &held[slot]);
-		else
-			stress_get(w, pressure_caches, get_random_u32_below(NCACHES),
-				   kmflags, &held[slot]);
+		stress_toggle(w, pressure_caches, NCACHES, held, HOLD, kmflags);
 		cond_resched();
 	}
 	/* Keep a few, so that the end state is not just "empty". */
-	for (slot = KEEP; slot < HOLD; slot++)
-		if (held[slot].obj)
-			stress_put(w, pressure_caches, &held[slot]);
+	stress_put_all(w, pressure_caches, held, KEEP, HOLD);
 }
 
 static void pressure_hog_thread(struct stress_worker *w)
@@ -166,8 +157,6 @@ void stress_memory_pressure(struct kunit *test)
 				    pressure_caches[i].name);
 	}
 	for (t = 0; t < THREADS; t++)
-		for (i = 0; i < KEEP; i++)
-			if (ctx->held[t][i].obj)
-				stress_put(&w[t], pressure_caches, &ctx->held[t][i]);
+		stress_put_all(&w[t], pressure_caches, ctx->held[t], 0, KEEP);
 	stress_expect_empty(test, pressure_caches, NCACHES);
 }

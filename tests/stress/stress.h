@@ -116,6 +116,15 @@ bool stress_get(struct stress_worker *w, struct stress_cache *c,
 		unsigned int idx, int kmflags, struct stress_held *h);
 void stress_put(struct stress_worker *w, struct stress_cache *c,
 		struct stress_held *h);
+/* Frees the object of a random one of @hold slots, or fills it from a
+ * random one of @ncaches caches: a thread's step in the random cases. */
+void stress_toggle(struct stress_worker *w, struct stress_cache *c,
+		   unsigned int ncaches, struct stress_held *held,
+		   unsigned int hold, int kmflags);
+/* Frees the objects still held in slots @from to @hold - 1. */
+void stress_put_all(struct stress_worker *w, struct stress_cache *c,
+		    struct stress_held *held, unsigned int from,
+		    unsigned int hold);
 /* Checks that @c's rows are back to nothing allocated after a reap. */
 void stress_expect_empty(struct kunit *test, struct stress_cache *c,
 			 unsigned int n);
