@@ -148,6 +148,8 @@ pub(crate) struct Cache {
     emergency_live: AtomicUsize,
     /// Whether the last grow failed (its waiters go to the emergency path).
     last_grow_failed: AtomicBool,
+    /// The longest a caller slept waiting for a grow, in nanoseconds.
+    wait_max_ns: AtomicU64,
     #[pin]
     state: IrqSpinLock<State>,
     #[pin]
@@ -216,6 +218,7 @@ impl Cache {
                 flags: AtomicUsize::new(spec.flags as usize),
                 emergency_live: AtomicUsize::new(0),
                 last_grow_failed: AtomicBool::new(false),
+                wait_max_ns: AtomicU64::new(0),
                 state <- IrqSpinLock::new(new_spinlock!(State {
                     slabs: SlabSet::new(objs),
                     emergency: EmergencySet::new(),
@@ -468,6 +471,11 @@ impl Cache {
         self.set_flag(KMC_BIT_DESTROY);
         self.magic.store(0, Ordering::Relaxed);
         drop(self.reap_lock.lock());
+    }
+
+    /// The longest a caller slept waiting for a grow, in microseconds.
+    pub(crate) fn wait_max_us(&self) -> u64 {
+        self.wait_max_ns.load(Ordering::Relaxed) / 1000
     }
 
     pub(crate) fn owner(&self) -> usize {

@@ -10,7 +10,7 @@ use crate::{
 };
 use core::{ffi::c_void, ptr::NonNull};
 use kernel::{
-    ffi::{c_char, c_int},
+    ffi::{c_char, c_int, c_ulong},
     prelude::*,
     str::CStr,
     sync::ArcBorrow,
@@ -189,6 +189,16 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_set_move(cache: *mut c_void, _mo
 pub(crate) unsafe extern "C" fn rspl_kmem_cache_inuse(cache: *mut c_void) -> c_int {
     // SAFETY: the caller's contract.
     unsafe { cache_ref(cache, "rspl_kmem_cache_inuse") }.map_or(0, |c| c.inuse() as c_int)
+}
+
+/// # Safety
+///
+/// See `cache_ref`.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_wait_max_us(cache: *mut c_void) -> c_ulong {
+    // SAFETY: the caller's contract.
+    unsafe { cache_ref(cache, "rspl_kmem_cache_wait_max_us") }
+        .map_or(0, |c| c.wait_max_us().try_into().unwrap_or(c_ulong::MAX))
 }
 
 /// # Safety

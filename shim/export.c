@@ -16,3 +16,4 @@ EXPORT_SYMBOL_GPL(rspl_kmem_cache_reap_active);
 EXPORT_SYMBOL_GPL(rspl_kmem_cache_set_move);
 EXPORT_SYMBOL_GPL(rspl_kmem_cache_inuse);
 EXPORT_SYMBOL_GPL(rspl_kmem_cache_entry_size);
+EXPORT_SYMBOL_GPL(rspl_kmem_cache_wait_max_us);

@@ -19,6 +19,11 @@ void rspl_linux_cache_destroy(struct kmem_cache *cache)
 	kmem_cache_destroy(cache);
 }
 
+/*
+ * A sleeping allocation that fails is retried by rspl with a backoff
+ * (KM_SLEEP never returns NULL): __GFP_RETRY_MAYFAIL keeps the page
+ * allocator from OOM-killing a task on rspl's behalf instead.
+ */
 static gfp_t rspl_km_to_gfp(int kmflags)
 {
 	gfp_t gfp;
@@ -26,9 +31,9 @@ static gfp_t rspl_km_to_gfp(int kmflags)
 	if (kmflags & KM_NOSLEEP)
 		gfp = GFP_ATOMIC | __GFP_NORETRY | __GFP_NOWARN;
 	else if (kmflags & KM_PUSHPAGE)
-		gfp = GFP_NOIO | __GFP_HIGH;
+		gfp = GFP_NOIO | __GFP_HIGH | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
 	else
-		gfp = GFP_KERNEL;
+		gfp = GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
 	if (kmflags & KM_ZERO)
 		gfp |= __GFP_ZERO;
 	return gfp;

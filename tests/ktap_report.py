@@ -18,6 +18,8 @@ GUEST_UP = 'rspl-vm: guest up'
 TOP_START = re.compile(r'^KTAP version 1$')
 TOP_PLAN = re.compile(r'^1\.\.(\d+)$')
 TOP_RESULT = re.compile(r'^(ok|not ok) (\d+)( .*)?$')
+# A printk timestamp (CONFIG_PRINTK_TIME) before the kernel's lines.
+TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
 
 
 def merge_documents(lines):
@@ -28,6 +30,7 @@ def merge_documents(lines):
         sys.exit('ktap_report: the guest never came up')
     body, total, docs, in_doc = [], 0, 0, False
     for line in lines[start + 1:]:
+        line = TIMESTAMP.sub('', line)
         if TOP_START.match(line):
             in_doc, docs = True, docs + 1
             continue

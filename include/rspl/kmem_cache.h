@@ -110,6 +110,12 @@ void rspl_kmem_cache_set_move(struct rspl_kmem_cache *cache, void *move);
 int rspl_kmem_cache_inuse(struct rspl_kmem_cache *cache);
 /* Bytes one object takes in the cache, bookkeeping included. */
 size_t rspl_kmem_cache_entry_size(struct rspl_kmem_cache *cache);
+/*
+ * The longest any caller has slept waiting for one of the cache's slab
+ * grows, in microseconds: the grow timeout bounds it, give or take a
+ * wakeup.
+ */
+unsigned long rspl_kmem_cache_wait_max_us(struct rspl_kmem_cache *cache);
 
 #ifdef RSPL_SPL_COMPAT
 /*

@@ -80,7 +80,11 @@ impl Cache {
 
     /// Waits at most `ms` for the grow in flight.
     fn wait_for_grow(&self, ms: u32) -> Miss {
+        let start = Ktime::ktime_get();
         let done = ms > 0 && self.waitq.wait_bit_clear(&self.flags, KMC_BIT_GROWING, ms);
+        // How long the sleep took, woken or timed out (`wait_max_us`).
+        let slept = (Ktime::ktime_get() - start).to_ns().max(0) as u64;
+        self.wait_max_ns.fetch_max(slept, Ordering::Relaxed);
         if !done {
             // The grow is stuck (or just slow): never wait past the timeout.
             self.set_flag(KMC_BIT_DEADLOCKED);

@@ -22,7 +22,7 @@
 #define KEEP		8	/* objects a thread still holds at the end */
 /* The hog hands back this much, so that the test's own bookkeeping and
  * the console do not starve while it holds the rest. */
-#define HOG_SLACK_PAGES	(4 << (20 - PAGE_SHIFT))
+#define HOG_SLACK_PAGES	(8 << (20 - PAGE_SHIFT))
 
 static struct stress_cache pressure_caches[] = {
 	{ "rspl_stress_mp_256", 256, 0 },
