@@ -95,7 +95,7 @@ impl State {
 /// `KM_SLEEP` allocation never returns NULL, it backs off and tries again
 /// (reporting now and then that it is stuck).
 fn until_some<T>(
-    cache: &str,
+    cache: &Cache,
     what: &str,
     nosleep: bool,
     mut attempt: impl FnMut() -> Option<T>,
@@ -112,7 +112,7 @@ fn until_some<T>(
         if tries >= 16 && tries.is_power_of_two() {
             pr_warn!(
                 "cache {}: {} failed {} times, retrying\n",
-                cache,
+                cache.name(),
                 what,
                 tries
             );
@@ -277,7 +277,7 @@ impl Cache {
                 }
                 // KM_ZERO is passed on as __GFP_ZERO.
                 let nosleep = flags & KM_NOSLEEP != 0;
-                let obj = until_some(this.name(), "allocation", nosleep, || linux.alloc(flags))?;
+                let obj = until_some(&this, "allocation", nosleep, || linux.alloc(flags))?;
                 allocated.add(1);
                 (obj, zero)
             }

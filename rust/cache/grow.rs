@@ -151,7 +151,7 @@ impl Cache {
     /// Allocates an emergency object with the caller's no-I/O flags. A
     /// sleeping caller never gets `None`: it retries with a backoff.
     fn emergency_alloc(&self, nosleep: bool, zero: bool) -> Option<NonNull<u8>> {
-        super::until_some(self.name(), "emergency allocation", nosleep, || {
+        super::until_some(self, "emergency allocation", nosleep, || {
             let new = {
                 let _noio = NoIoScope::enter();
                 NewEmergency::new(self.spec.size, self.spec.align, nosleep, zero)
