@@ -25,4 +25,8 @@ test:
 demo:
 	scripts/demo
 
-.PHONY: modules clean check test demo
+# rspl against SLUB and kmalloc: bench/RESULTS.md and bench/pairs.png.
+bench:
+	scripts/bench
+
+.PHONY: modules clean check test demo bench

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The benchmark's allocators (each behind the same four calls, so that
+ * every one is timed through the same indirect calls) and its cases.
+ */
+#ifndef _RSPL_BENCH_H
+#define _RSPL_BENCH_H
+
+#include <linux/types.h>
+
+/* One allocator serving objects of one size. */
+struct bench_alloc {
+	const char *name;		/* rspl, slub, kmalloc */
+	size_t size;
+	void *cache;			/* the allocator's own, if any */
+	void *(*alloc)(struct bench_alloc *a);
+	void (*free)(struct bench_alloc *a, void *obj);
+	/* Bytes one object takes, from the allocator's own accounting. */
+	size_t (*footprint)(struct bench_alloc *a, void *obj);
+};
+
+#define BENCH_ALLOCATORS	3
+/* Makes allocator @i (0: rspl, 1: slub, 2: kmalloc) for @size. */
+int bench_alloc_init(struct bench_alloc *a, unsigned int i, size_t size);
+void bench_alloc_fini(struct bench_alloc *a);
+
+/* timing.c */
+u64 bench_now_ns(void);
+/* Sorts @v (n values) and returns its median. */
+u64 bench_median(u64 *v, unsigned int n);
+/* Time of @n empty alloc+free pairs through the same indirect calls. */
+u64 bench_empty_pairs_ns(unsigned int n);
+
+/* cases.c: each prints its figures as "rspl-bench: ..." lines. */
+extern unsigned int bench_reps;
+void bench_pairs(void);
+void bench_batches(void);
+void bench_two_cpus(void);
+void bench_memory(void);
+void bench_emergency(void);
+
+/* Writes an rspl module parameter (through sysfs). */
+int bench_set_param(const char *name, unsigned int value);
+
+#endif /* _RSPL_BENCH_H */

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The benchmark's cases. Each allocator is measured in the same boot,
+ * one after the other, after a warm-up; each figure is the median over
+ * bench_reps repetitions (with the smallest and largest), minus the cost
+ * of the same loop around empty calls. Times are printed in hundredths of
+ * a nanosecond per alloc+free pair.
+ */
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <rspl/kmem_cache.h>
+#include "bench.h"
+
+#define MAX_REPS	9
+
+static const size_t sizes[] = { 64, 128, 1024, 16384, 131072, 1048576 };
+unsigned int bench_reps = 5;
+
+static unsigned int pairs_for(size_t size)
+{
+	return size >= 131072 ? 2000 : 20000;
+}
+
+/* Hundredths of a nanosecond per operation, the empty loop taken off. */
+static u64 per_op(u64 ns, u64 empty, unsigned int n)
+{
+	return ns > empty ? div_u64((ns - empty) * 100, n) : 0;
+}
+
+static u64 time_pairs(struct bench_alloc *a, unsigned int n)
+{
+	unsigned int i;
+	u64 start = bench_now_ns();
+
+	for (i = 0; i < n; i++)
+		a->free(a, a->alloc(a));
+	return bench_now_ns() - start;
+}
+
+/* Median, min and max of @n values (sorted in place). */
+static void print_spread(const char *what, struct bench_alloc *a,
+			 unsigned int n, u64 *v, unsigned int reps)
+{
+	u64 median = bench_median(v, reps);
+
+	pr_info("rspl-bench: %s alloc=%s size=%zu n=%u ns_x100=%llu min_x100=%llu max_x100=%llu\n",
+		what, a->name, a->size, n, median, v[0], v[reps - 1]);
+}
+
+void bench_pairs(void)
+{
+	u64 v[MAX_REPS];
+	struct bench_alloc a;
+	unsigned int s, i, r, n;
+
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		n = pairs_for(sizes[s]);
+		for (i = 0; i < BENCH_ALLOCATORS; i++) {
+			if (bench_alloc_init(&a, i, sizes[s]))
+				continue;
+			time_pairs(&a, n / 10);		/* warm up */
+			for (r = 0; r < bench_reps; r++)
+				v[r] = per_op(time_pairs(&a, n), bench_empty_pairs_ns(n), n);
+			print_spread("pair", &a, n, v, bench_reps);
+			bench_alloc_fini(&a);
+			cond_resched();
+		}
+	}
+}
+
+/* At most this much memory in a batch or a memory case. */
+#define BATCH_BYTES	(128UL << 20)
+
+static u64 time_batch(struct bench_alloc *a, void **objs, unsigned int n)
+{
+	unsigned int i;
+	u64 start = bench_now_ns();
+
+	for (i = 0; i < n; i++)
+		objs[i] = a->alloc(a);
+	for (i = 0; i < n; i++)
+		a->free(a, objs[i]);
+	return bench_now_ns() - start;
+}
+
+void bench_batches(void)
+{
+	static const unsigned int wants[] = { 1000, 100000 };
+	u64 v[MAX_REPS];
+	struct bench_alloc a;
+	unsigned int s, i, r, w, n;
+	void **objs;
+
+	objs = vmalloc_array(100000, sizeof(*objs));
+	if (!objs)
+		return;
+	for (w = 0; w < ARRAY_SIZE(wants); w++) {
+		for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+			n = min_t(unsigned long, wants[w], BATCH_BYTES / sizes[s]);
+			for (i = 0; i < BENCH_ALLOCATORS; i++) {
+				if (bench_alloc_init(&a, i, sizes[s]))
+					continue;
+				time_batch(&a, objs, n);	/* warm up */
+				for (r = 0; r < bench_reps; r++)
+					v[r] = per_op(time_batch(&a, objs, n),
+						      bench_empty_pairs_ns(n), n);
+				print_spread(wants[w] == 1000 ? "batch1k" : "batch100k",
+					     &a, n, v, bench_reps);
+				bench_alloc_fini(&a);
+				cond_resched();
+			}
+		}
+	}
+	vfree(objs);
+}
+
+struct two_cpus {
+	struct bench_alloc *a;
+	unsigned int n;
+	atomic_t ready;
+	u64 ns[2];
+	struct completion done[2];
+};
+
+static int two_cpus_thread(void *data)
+{
+	struct two_cpus *t = data;
+	unsigned int me = smp_processor_id() == cpumask_first(cpu_online_mask) ? 0 : 1;
+
+	/* Start together. */
+	atomic_inc(&t->ready);
+	while (atomic_read(&t->ready) < 2)
+		cpu_relax();
+	t->ns[me] = time_pairs(t->a, t->n);
+	complete(&t->done[me]);
+	return 0;
+}
+
+void bench_two_cpus(void)
+{
+	struct task_struct *task[2];
+	struct bench_alloc a;
+	struct two_cpus t;
+	u64 v[MAX_REPS];
+	unsigned int s, i, r, c, cpu[2];
+
+	if (num_online_cpus() < 2)
+		return;
+	cpu[0] = cpumask_first(cpu_online_mask);
+	cpu[1] = cpumask_next(cpu[0], cpu_online_mask);
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		for (i = 0; i < BENCH_ALLOCATORS; i++) {
+			if (bench_alloc_init(&a, i, sizes[s]))
+				continue;
+			t.a = &a;
+			t.n = pairs_for(sizes[s]);
+			time_pairs(&a, t.n / 10);
+			for (r = 0; r < bench_reps; r++) {
+				atomic_set(&t.ready, 0);
+				for (c = 0; c < 2; c++) {
+					init_completion(&t.done[c]);
+					task[c] = kthread_create(two_cpus_thread, &t,
+								 "rspl_bench/%u", c);
+					if (IS_ERR(task[c]))
+						goto out;
+					kthread_bind(task[c], cpu[c]);
+				}
+				for (c = 0; c < 2; c++)
+					wake_up_process(task[c]);
+				for (c = 0; c < 2; c++)
+					wait_for_completion(&t.done[c]);
+				/* Each CPU did n pairs at the same time. */
+				v[r] = per_op((t.ns[0] + t.ns[1]) / 2,
+					      bench_empty_pairs_ns(t.n), t.n);
+			}
+			print_spread("pair2cpu", &a, t.n, v, bench_reps);
+out:
+			bench_alloc_fini(&a);
+		}
+	}
+}
+
+void bench_memory(void)
+{
+	struct bench_alloc a;
+	unsigned long before, after;
+	unsigned int s, i, j, n;
+	size_t counter = 0;
+	void **objs;
+
+	objs = vmalloc_array(100000, sizeof(*objs));
+	if (!objs)
+		return;
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		n = min_t(unsigned long, 100000, (2 * BATCH_BYTES) / sizes[s]);
+		for (i = 0; i < BENCH_ALLOCATORS; i++) {
+			if (bench_alloc_init(&a, i, sizes[s]))
+				continue;
+			before = global_zone_page_state(NR_FREE_PAGES);
+			for (j = 0; j < n; j++)
+				objs[j] = a.alloc(&a);
+			after = global_zone_page_state(NR_FREE_PAGES);
+			counter = a.footprint(&a, objs[0]);
+			pr_info("rspl-bench: memory alloc=%s size=%zu n=%u meminfo_bytes=%lu counter_bytes=%zu\n",
+				a.name, a.size, n,
+				before > after ? (before - after) * PAGE_SIZE / n : 0,
+				counter);
+			for (j = 0; j < n; j++)
+				a.free(&a, objs[j]);
+			bench_alloc_fini(&a);
+			cond_resched();
+		}
+	}
+	vfree(objs);
+}
+
+#define EMERGENCY_ROUNDS	30
+#define EMERGENCY_TIMEOUT_MS	100
+#define EMERGENCY_DELAY_MS	200
+
+/*
+ * The emergency path: every grow is held up (fault injection) past the
+ * timeout, and a KM_SLEEP caller that misses waits, then takes an
+ * emergency object. Each round starts with no free object, so its
+ * allocation misses; the time each takes is its wait.
+ */
+void bench_emergency(void)
+{
+	u64 v[EMERGENCY_ROUNDS];
+	struct rspl_kmem_cache *c;
+	unsigned int r;
+	u64 start;
+	void *obj;
+
+	c = rspl_kmem_cache_create("bench_emergency", 131072, 0, NULL, NULL,
+				   NULL, NULL, NULL, KMC_VMEM);
+	if (!c)
+		return;
+	bench_set_param("spl_kmem_cache_grow_timeout_ms", EMERGENCY_TIMEOUT_MS);
+	bench_set_param("spl_kmem_cache_inject_grow_delay_ms", EMERGENCY_DELAY_MS);
+	for (r = 0; r < EMERGENCY_ROUNDS; r++) {
+		start = bench_now_ns();
+		obj = rspl_kmem_cache_alloc(c, KM_SLEEP);
+		v[r] = bench_now_ns() - start;
+		/* Let the grow end (it clears the deadlock mark), then give
+		 * everything back, so that the next round misses again. */
+		msleep(2 * EMERGENCY_DELAY_MS);
+		rspl_kmem_cache_free(c, obj);
+		rspl_kmem_cache_reap_now(c);
+	}
+	bench_set_param("spl_kmem_cache_inject_grow_delay_ms", 0);
+	bench_median(v, EMERGENCY_ROUNDS);
+	pr_info("rspl-bench: emergency size=131072 n=%u p50_us=%llu p99_us=%llu max_us=%llu timeout_ms=%u rspl_sleep_max_us=%lu\n",
+		EMERGENCY_ROUNDS, div_u64(v[EMERGENCY_ROUNDS / 2], 1000),
+		div_u64(v[(EMERGENCY_ROUNDS * 99) / 100], 1000),
+		div_u64(v[EMERGENCY_ROUNDS - 1], 1000), EMERGENCY_TIMEOUT_MS,
+		rspl_kmem_cache_wait_max_us(c));
+	rspl_kmem_cache_destroy(c);
+}
+
+int bench_set_param(const char *name, unsigned int value)
+{
+	char path[96], text[16];
+	struct file *f;
+	loff_t pos = 0;
+	int len;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/module/rspl/parameters/%s", name);
+	len = snprintf(text, sizeof(text), "%u", value);
+	f = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_write(f, text, len, &pos);
+	filp_close(f, NULL);
+	return n == len ? 0 : -EIO;
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rspl_bench.ko: runs the benchmark's cases when it loads, printing
+ * "rspl-bench: ..." lines. scripts/bench loads it in the guest, then
+ * unloads it.
+ */
+#include <linux/module.h>
+#include "bench.h"
+
+module_param_named(reps, bench_reps, uint, 0444);
+MODULE_PARM_DESC(reps, "Repetitions of each timed loop (the median is reported)");
+
+static char *cases = "pairs,batches,two_cpus,memory,emergency";
+module_param(cases, charp, 0444);
+MODULE_PARM_DESC(cases, "Which cases to run, comma-separated");
+
+static int __init bench_init(void)
+{
+	bench_reps = clamp(bench_reps, 1U, 9U);
+	pr_info("rspl-bench: start reps=%u cases=%s\n", bench_reps, cases);
+	if (strstr(cases, "pairs"))
+		bench_pairs();
+	if (strstr(cases, "batches"))
+		bench_batches();
+	if (strstr(cases, "two_cpus"))
+		bench_two_cpus();
+	if (strstr(cases, "memory"))
+		bench_memory();
+	if (strstr(cases, "emergency"))
+		bench_emergency();
+	pr_info("rspl-bench: done\n");
+	return 0;
+}
+
+static void __exit bench_exit(void)
+{
+}
+
+module_init(bench_init);
+module_exit(bench_exit);
+MODULE_DESCRIPTION("rspl's benchmark against SLUB and kmalloc");
+MODULE_LICENSE("GPL");

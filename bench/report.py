@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Makes bench/RESULTS.md and the chart from two benchmark console logs.
+
+The logs hold the "rspl-bench: CASE key=value ..." lines rspl_bench.ko
+prints: one run under -icount shift=0 (the guest clock counts
+instructions, so its nanoseconds are instructions) and one plain TCG run
+(wall-clock nanoseconds: the median of several repetitions, with the
+smallest and the largest). Every figure is also given as a ratio to SLUB
+measured in the same run.
+"""
+import argparse
+import datetime
+import re
+import sys
+
+LINE = re.compile(r'rspl-bench: (\w+) (.*)$')
+KERNEL = re.compile(r'Linux version (\S+)')
+SIZES = [64, 128, 1024, 16384, 131072, 1048576]
+ALLOCS = ['rspl', 'slub', 'kmalloc']
+# Objects up to this size pass through to a Linux cache by default.
+SLAB_LIMIT = 16384
+
+
+def parse(path):
+    """Returns ({case: [record]}, kernel version) of one console log."""
+    cases, kernel = {}, '?'
+    with open(path, errors='replace') as f:
+        for line in f:
+            m = KERNEL.search(line)
+            if m:
+                kernel = m.group(1)
+            m = LINE.search(line)
+            if not m:
+                continue
+            rec = {}
+            for kv in m.group(2).split():
+                k, _, v = kv.partition('=')
+                rec[k] = int(v) if v.isdigit() else v
+            cases.setdefault(m.group(1), []).append(rec)
+    return cases, kernel
+
+
+def find(cases, case, alloc, size):
+    for r in cases.get(case, []):
+        if r.get('alloc') == alloc and r.get('size') == size:
+            return r
+    return None
+
+
+def human(size):
+    if size >= 1 << 20:
+        return f'{size >> 20} MiB'
+    if size >= 1 << 10:
+        return f'{size >> 10} KiB'
+    return f'{size} B'
+
+
+def ratio(x, base):
+    return f'{x / base:.2f}' if base else '-'
+
+
+def time_table(icount, plain, case, title):
+    """Instructions (icount run) and wall-clock (plain run) per pair."""
+    out = [f'### {title}', '',
+           '| size | n | ' + ' | '.join(
+               f'{a} instr | {a} ns (min-max) | {a}/SLUB' for a in ALLOCS) + ' |',
+           '|---|---|' + '---|---|---|' * len(ALLOCS)]
+    for size in SIZES:
+        base_i = find(icount, case, 'slub', size)
+        base_p = find(plain, case, 'slub', size)
+        any_rec = base_i or base_p
+        if not any_rec:
+            continue
+        cells = [human(size), str(any_rec['n'])]
+        for a in ALLOCS:
+            ri, rp = find(icount, case, a, size), find(plain, case, a, size)
+            instr = ri['ns_x100'] / 100 if ri else None
+            ns = rp['ns_x100'] / 100 if rp else None
+            cells.append(f'{instr:.0f}' if instr is not None else '-')
+            cells.append(f'{ns:.0f} ({rp["min_x100"] / 100:.0f}-{rp["max_x100"] / 100:.0f})'
+                         if rp else '-')
+            parts = []
+            if ri and base_i:
+                parts.append(ratio(ri['ns_x100'], base_i['ns_x100']) + ' instr')
+            if rp and base_p:
+                parts.append(ratio(rp['ns_x100'], base_p['ns_x100']) + ' time')
+            cells.append(', '.join(parts) or '-')
+        out.append('| ' + ' | '.join(cells) + ' |')
+    return out + ['']
+
+
+def memory_table(cases):
+    out = ['### Memory per live object', '',
+           'Bytes the system lost per object with n objects live (free pages '
+           'before and after, `/proc/meminfo`\'s MemFree), and what the '
+           'allocator itself counts per object (rspl: '
+           '`rspl_kmem_cache_entry_size()`; SLUB and kmalloc: `ksize()`).', '',
+           '| size | n | ' + ' | '.join(
+               f'{a} bytes (counter) | {a}/size' for a in ALLOCS) + ' | rspl/SLUB |',
+           '|---|---|' + '---|---|' * len(ALLOCS) + '---|']
+    for size in SIZES:
+        rows = {a: find(cases, 'memory', a, size) for a in ALLOCS}
+        if not any(rows.values()):
+            continue
+        n = next(r['n'] for r in rows.values() if r)
+        cells = [human(size), str(n)]
+        for a in ALLOCS:
+            r = rows[a]
+            cells.append(f'{r["meminfo_bytes"]} ({r["counter_bytes"]})' if r else '-')
+            cells.append(ratio(r['meminfo_bytes'], size) if r else '-')
+        rs, sl = rows['rspl'], rows['slub']
+        cells.append(ratio(rs['meminfo_bytes'], sl['meminfo_bytes']) if rs and sl else '-')
+        out.append('| ' + ' | '.join(cells) + ' |')
+    return out + ['']
+
+
+def emergency_table(icount, plain):
+    out = ['### Emergency path', '',
+           'Every slab grow held up 200 ms (fault injection) against a 100 ms '
+           'grow timeout; each round, a `KM_SLEEP` allocation of a 128 KiB '
+           'object misses, waits and takes an emergency object. The time of '
+           'the allocation is its wait.', '',
+           '| run | rounds | p50 | p99 | max | timeout | max / timeout | rspl\'s own longest sleep |',
+           '|---|---|---|---|---|---|---|---|']
+    for name, cases in (('icount', icount), ('plain', plain)):
+        for r in cases.get('emergency', []):
+            out.append(f'| {name} | {r["n"]} | {r["p50_us"] / 1000:.1f} ms | '
+                       f'{r["p99_us"] / 1000:.1f} ms | {r["max_us"] / 1000:.1f} ms | '
+                       f'{r["timeout_ms"]} ms | {r["max_us"] / 1000 / r["timeout_ms"]:.3f} | '
+                       f'{r["rspl_sleep_max_us"] / 1000:.1f} ms |')
+    return out + ['']
+
+
+def targets(icount, plain):
+    out = ['## Where rspl stands against the targets', '']
+    own = [s for s in SIZES if s > SLAB_LIMIT]
+    passed = [s for s in SIZES if s <= SLAB_LIMIT]
+    lines = []
+    for size in own:
+        r, b = find(icount, 'pair', 'rspl', size), find(icount, 'pair', 'slub', size)
+        if r and b:
+            ok = r['ns_x100'] <= b['ns_x100']
+            lines.append(f'- Pair, {human(size)} (rspl\'s own slabs): rspl '
+                         f'{r["ns_x100"] / 100:.0f} instructions, SLUB {b["ns_x100"] / 100:.0f}: '
+                         f'{"met" if ok else "missed"} (target: at most SLUB\'s).')
+    for size in passed:
+        r, b = find(icount, 'pair', 'rspl', size), find(icount, 'pair', 'slub', size)
+        if r and b:
+            ok = r['ns_x100'] <= b['ns_x100'] * 1.10
+            lines.append(f'- Pair, {human(size)} (passed through to a Linux cache): rspl '
+                         f'{r["ns_x100"] / 100:.0f} instructions, SLUB {b["ns_x100"] / 100:.0f} '
+                         f'({ratio(r["ns_x100"], b["ns_x100"])}x): '
+                         f'{"met" if ok else "missed"} (target: within 10 %).')
+    for size in SIZES:
+        r = find(plain, 'memory', 'rspl', size) or find(icount, 'memory', 'rspl', size)
+        if r and size >= 16384:
+            ok = r['meminfo_bytes'] <= 2 * size
+            lines.append(f'- Memory, {human(size)}: {r["meminfo_bytes"]} bytes per object '
+                         f'({ratio(r["meminfo_bytes"], size)}x the size): '
+                         f'{"met" if ok else "missed"} (target: at most 2x).')
+    for name, cases in (('icount', icount), ('plain', plain)):
+        for r in cases.get('emergency', []):
+            ok = r['max_us'] <= r['timeout_ms'] * 1000 * 1.05
+            lines.append(f'- Emergency path ({name} run): longest wait '
+                         f'{r["max_us"] / 1000:.1f} ms against a {r["timeout_ms"]} ms timeout: '
+                         f'{"met" if ok else "missed"} (target: at most timeout + 5 %).')
+    lines.append('- Memory against SPL\'s layout: not measured: OpenZFS\'s `spl.ko` '
+                 'is not in the bench guest yet (issue 6 puts it there).')
+    return out + lines + ['']
+
+
+def chart(icount, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for a in ALLOCS:
+        xs, ys = [], []
+        for size in SIZES:
+            r = find(icount, 'pair', a, size)
+            if r:
+                xs.append(size)
+                ys.append(max(r['ns_x100'] / 100, 1))
+        ax.plot(xs, ys, marker='o', label=a)
+    ax.set_xscale('log', base=2)
+    ax.set_yscale('log')
+    ax.set_xticks(SIZES, [human(s) for s in SIZES])
+    ax.set_xlabel('object size')
+    ax.set_ylabel('instructions per alloc+free pair')
+    ax.set_title('One CPU, warm: instructions per alloc+free pair (QEMU -icount)')
+    ax.grid(True, which='both', alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--icount', required=True)
+    ap.add_argument('--plain', required=True)
+    ap.add_argument('--qemu', default='?')
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--chart', required=True)
+    args = ap.parse_args()
+    icount, kernel = parse(args.icount)
+    plain, _ = parse(args.plain)
+    if not icount.get('pair') or not plain.get('pair'):
+        sys.exit('report: no pair figures in the logs')
+    reps = plain.get('start', [{}])[0].get('reps', '?')
+    doc = ['# rspl benchmark results', '',
+           f'- Date: {datetime.date.today().isoformat()}',
+           f'- Kernel: Linux {kernel}, config `bench` '
+           '(scripts/kconfig/bench.config: full SLUB without SLUB_TINY, '
+           'slab debugging off, hardened freelists, PREEMPT_VOLUNTARY, HZ=1000)',
+           f'- QEMU: {args.qemu}, TCG, 2 vCPUs, 1 GiB; two boots: `-icount '
+           'shift=0,sleep=off` (instructions, one repetition) and plain TCG '
+           f'(wall clock, median of {reps} repetitions with min-max)',
+           '- Allocators, in the same boot: an rspl cache (default placement: '
+           'up to 16 KiB passed through to a Linux cache, larger on rspl\'s '
+           'own slabs), a Linux `kmem_cache` (SLUB), `kmalloc()`. OpenZFS\'s '
+           'SPL is not in the guest yet.',
+           '- Made by `make bench` (scripts/bench); each figure is per '
+           'alloc+free pair, the cost of the same loop around empty calls '
+           'taken off.', '',
+           '![instructions per pair](pairs.png)', '',
+           '## Tables', '']
+    doc += time_table(icount, plain, 'pair', 'One CPU, warm: alloc+free pairs')
+    doc += time_table(icount, plain, 'batch1k',
+                      'Batches: allocate 1000, then free them')
+    doc += time_table(icount, plain, 'batch100k',
+                      'Batches: allocate 100,000 (at most 128 MiB), then free them')
+    doc += time_table(icount, plain, 'pair2cpu',
+                      'Two threads on two vCPUs, pairs at the same time (per pair, per thread)')
+    doc += memory_table(plain)
+    doc += emergency_table(icount, plain)
+    doc += targets(icount, plain)
+    text = '\n'.join(doc)
+    with open(args.out, 'w') as f:
+        f.write(text)
+    chart(icount, args.chart)
+    print(text)
+
+
+if __name__ == '__main__':
+    main()
