@@ -3,11 +3,17 @@
  * The allocators the benchmark compares, behind one interface: an rspl
  * cache (with rspl's default placement: up to 16 KiB objects pass through
  * to a Linux cache, larger ones live on rspl's slabs), a Linux kmem_cache
- * (SLUB) and kmalloc().
+ * (SLUB) and kmalloc(). Each one's memory per object comes from its own
+ * accounting: the kernel's slab page counters for Linux caches (an rspl
+ * pass-through cache's included), rspl's entry size for rspl's slabs, the
+ * page order for large kmalloc().
  */
 #include <linux/slab.h>
 #include <rspl/kmem_cache.h>
 #include "bench.h"
+
+/* rspl's default spl_kmem_cache_slab_limit: smaller objects pass through. */
+#define RSPL_BENCH_SLAB_LIMIT	16384
 
 static void *rspl_alloc(struct bench_alloc *a)
 {
@@ -19,8 +25,15 @@ static void rspl_free(struct bench_alloc *a, void *obj)
 	rspl_kmem_cache_free(a->cache, obj);
 }
 
-static size_t rspl_footprint(struct bench_alloc *a, void *obj)
+/*
+ * A pass-through cache's objects live in a Linux cache: slab pages. On
+ * rspl's own slabs, an object takes its share of a slab (the slab counters
+ * would count kvmalloc()'s large kmalloc()s too, and miss its vmalloc()s).
+ */
+static size_t rspl_footprint(struct bench_alloc *a, size_t slab)
 {
+	if (a->size <= RSPL_BENCH_SLAB_LIMIT)
+		return slab;
 	return rspl_kmem_cache_entry_size(a->cache);
 }
 
@@ -34,9 +47,9 @@ static void slub_free(struct bench_alloc *a, void *obj)
 	kmem_cache_free(a->cache, obj);
 }
 
-static size_t slub_footprint(struct bench_alloc *a, void *obj)
+static size_t slub_footprint(struct bench_alloc *a, size_t slab)
 {
-	return ksize(obj);
+	return slab;
 }
 
 static void *kmalloc_alloc(struct bench_alloc *a)
@@ -49,17 +62,21 @@ static void kmalloc_free(struct bench_alloc *a, void *obj)
 	kfree(obj);
 }
 
+/* Small sizes come from a kmalloc-N cache, larger ones are whole pages. */
+static size_t kmalloc_footprint(struct bench_alloc *a, size_t slab)
+{
+	return a->size > KMALLOC_MAX_CACHE_SIZE ? PAGE_SIZE << get_order(a->size) : slab;
+}
+
 int bench_alloc_init(struct bench_alloc *a, unsigned int i, size_t size)
 {
-	char name[32];
-
 	memset(a, 0, sizeof(*a));
 	a->size = size;
 	switch (i) {
 	case 0:
 		a->name = "rspl";
-		snprintf(name, sizeof(name), "bench_rspl_%zu", size);
-		a->cache = rspl_kmem_cache_create(name, size, 0, NULL, NULL, NULL,
+		snprintf(a->cache_name, sizeof(a->cache_name), "bench_rspl_%zu", size);
+		a->cache = rspl_kmem_cache_create(a->cache_name, size, 0, NULL, NULL, NULL,
 						  NULL, NULL, 0);
 		a->alloc = rspl_alloc;
 		a->free = rspl_free;
@@ -67,8 +84,8 @@ int bench_alloc_init(struct bench_alloc *a, unsigned int i, size_t size)
 		break;
 	case 1:
 		a->name = "slub";
-		snprintf(name, sizeof(name), "bench_slub_%zu", size);
-		a->cache = kmem_cache_create(name, size, 0, 0, NULL);
+		snprintf(a->cache_name, sizeof(a->cache_name), "bench_slub_%zu", size);
+		a->cache = kmem_cache_create(a->cache_name, size, 0, 0, NULL);
 		a->alloc = slub_alloc;
 		a->free = slub_free;
 		a->footprint = slub_footprint;
@@ -78,7 +95,7 @@ int bench_alloc_init(struct bench_alloc *a, unsigned int i, size_t size)
 		a->cache = a;	/* nothing to create */
 		a->alloc = kmalloc_alloc;
 		a->free = kmalloc_free;
-		a->footprint = slub_footprint;
+		a->footprint = kmalloc_footprint;
 		break;
 	}
 	return a->cache ? 0 : -ENOMEM;

@@ -12,11 +12,13 @@
 struct bench_alloc {
 	const char *name;		/* rspl, slub, kmalloc */
 	size_t size;
+	char cache_name[32];
 	void *cache;			/* the allocator's own, if any */
 	void *(*alloc)(struct bench_alloc *a);
 	void (*free)(struct bench_alloc *a, void *obj);
-	/* Bytes one object takes, from the allocator's own accounting. */
-	size_t (*footprint)(struct bench_alloc *a, void *obj);
+	/* Bytes one object takes, from the allocator's own accounting;
+	 * @slab: slab bytes per object the kernel counted meanwhile. */
+	size_t (*footprint)(struct bench_alloc *a, size_t slab);
 };
 
 #define BENCH_ALLOCATORS	3

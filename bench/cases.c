@@ -188,12 +188,19 @@ out:
 	}
 }
 
+/* Pages of slab memory the kernel counts (its per-CPU deltas aside). */
+static unsigned long slab_pages(void)
+{
+	return global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B) +
+	       global_node_page_state_pages(NR_SLAB_RECLAIMABLE_B);
+}
+
 void bench_memory(void)
 {
 	struct bench_alloc a;
-	unsigned long before, after;
+	unsigned long before, after, slab_before, slab_after;
 	unsigned int s, i, j, n;
-	size_t counter = 0;
+	size_t counter = 0, slab;
 	void **objs;
 
 	objs = vmalloc_array(100000, sizeof(*objs));
@@ -205,10 +212,14 @@ void bench_memory(void)
 			if (bench_alloc_init(&a, i, sizes[s]))
 				continue;
 			before = global_zone_page_state(NR_FREE_PAGES);
+			slab_before = slab_pages();
 			for (j = 0; j < n; j++)
 				objs[j] = a.alloc(&a);
 			after = global_zone_page_state(NR_FREE_PAGES);
-			counter = a.footprint(&a, objs[0]);
+			slab_after = slab_pages();
+			slab = slab_after > slab_before ?
+			       (slab_after - slab_before) * PAGE_SIZE / n : 0;
+			counter = a.footprint(&a, slab);
 			pr_info("rspl-bench: memory alloc=%s size=%zu n=%u meminfo_bytes=%lu counter_bytes=%zu\n",
 				a.name, a.size, n,
 				before > after ? (before - after) * PAGE_SIZE / n : 0,
