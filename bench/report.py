@@ -176,24 +176,27 @@ def targets(icount, plain):
     if 'own slabs): rspl' in text and 'missed (target: at most SLUB' in text:
         why.append(
             '- **Pairs on rspl\'s own slabs.** A pair is a magazine pop and push '
-            'with IRQs off. But rspl makes three out-of-line calls into its C '
-            'shim each way (IRQ save, CPU id, IRQ restore: 6.12\'s Rust cannot '
-            'inline the kernel\'s C helpers). It also checks the cache\'s magic, '
-            'the flags and a repeated free at the C API. SLUB\'s fast path is '
-            'one cmpxchg on a per-CPU freelist. What would close the gap: one '
-            'shim call that saves IRQs and returns the CPU, and per-CPU data '
-            'reached with preemption off rather than IRQs off (`this_cpu` '
-            'operations, which need Rust bindings 6.12 lacks).')
+            'with IRQs off, each with two out-of-line calls into rspl\'s C shim '
+            '(IRQ save with the CPU id, IRQ restore: 6.12\'s Rust cannot inline '
+            'the kernel\'s C helpers). Around them runs rspl\'s Rust code: the C '
+            'API\'s checks (the cache\'s magic, the flags), the magazine\'s '
+            'bounds and repeated-free check, and the per-CPU gauge that lets '
+            'reclaim skip idle CPUs. SLUB\'s fast path is one cmpxchg on a '
+            'per-CPU freelist. What would close the gap: profile that path '
+            '(the next step; no profiler runs in this guest yet), and reach '
+            'per-CPU data with preemption off rather than IRQs off, through '
+            '`this_cpu` operations (6.12 has no Rust bindings for them).')
     if 'passed through to a Linux cache' in text and 'missed (target: within 10' in text:
         why.append(
-            '- **Pass-through pairs.** The cost is SLUB\'s own plus six '
-            'out-of-line calls per pair: the atomic-context check of '
-            '`KM_SLEEP`, two per-CPU counter updates (for the `/proc` count) '
-            'and the two wrappers around `kmem_cache_alloc()`/`free()`. What '
-            'would close most of it: fold the check and the counter into the '
-            'wrappers, one call each way. Within 10 % of SLUB also needs those '
-            'calls inlined (cross-language LTO, not available for out-of-tree '
-            'modules on 6.12).')
+            '- **Pass-through pairs.** The atomic-context check of `KM_SLEEP` '
+            'and the per-CPU count of objects (for `/proc`) ride in the same '
+            'out-of-line call as `kmem_cache_alloc()` and `kmem_cache_free()`, '
+            'one each way; that took about 30 instructions off a pair. What '
+            'remains on top of SLUB is the same Rust code as on rspl\'s own '
+            'slabs: the C API\'s checks and the dispatch. Within 10 % of SLUB '
+            'needs that path profiled and trimmed, and the shim calls inlined '
+            '(cross-language LTO, not available for out-of-tree modules on '
+            '6.12).')
     if 'Emergency path (plain run)' in text and 'plain run): longest wait' in text and \
             text.split('Emergency path (plain run)')[1].split('\n')[0].find('missed') >= 0:
         why.append(
@@ -202,6 +205,13 @@ def targets(icount, plain):
             'late. The icount run, on virtual time, is the one that shows '
             'rspl\'s own behaviour. `rspl_kmem_cache_wait_max_us()` measures '
             'rspl\'s sleep itself.')
+    if 'Emergency path (icount run)' in text and \
+            text.split('Emergency path (icount run)')[1].split('\n')[0].find('missed') >= 0:
+        why.append(
+            '- **Emergency path, icount run.** The wait is a timer-wheel '
+            'timeout: at HZ=1000, a 100 ms timeout sits on a wheel level with '
+            '8 ms granularity and may fire up to that much late. What would '
+            'close it: a high-resolution timeout for the grow wait.')
     if why:
         lines += ['', 'Why the misses, and what would close them:', ''] + why
     return out + lines + ['']

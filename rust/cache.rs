@@ -15,7 +15,6 @@ mod grow;
 mod reap;
 
 use crate::{
-    counter::PerCpuCounter,
     cpu_local::CpuLocal,
     emergency::EmergencySet,
     flags::*,
@@ -64,8 +63,6 @@ enum Source {
         /// Not destroyed while it has objects: `kmem_cache_destroy()`
         /// would BUG. Dropped by hand in `Cache`'s drop.
         linux: ManuallyDrop<LinuxCache>,
-        /// Objects handed out, per CPU: no shared atomic on this path.
-        allocated: PerCpuCounter,
     },
     Slabs {
         layout: SlabLayout,
@@ -191,7 +188,6 @@ impl Cache {
                     )
                     .ok_or(ENOMEM)?,
                 ),
-                allocated: PerCpuCounter::new().ok_or(ENOMEM)?,
             },
             Placement::Slabs(layout) => {
                 let capacity = Magazine::capacity_for(layout.stride);
@@ -257,12 +253,16 @@ impl Cache {
     fn sleep_refused(&self) -> bool {
         let atomic = memory::in_atomic();
         if atomic {
-            pr_err!(
-                "cache {}: KM_SLEEP allocation in atomic context, served as KM_NOSLEEP\n",
-                self.name()
-            );
+            self.report_atomic_sleep();
         }
         atomic
+    }
+
+    fn report_atomic_sleep(&self) {
+        pr_err!(
+            "cache {}: KM_SLEEP allocation in atomic context, served as KM_NOSLEEP\n",
+            self.name()
+        );
     }
 
     /// Allocates an object; `None` only for `KM_NOSLEEP` (or a failing
@@ -270,15 +270,18 @@ impl Cache {
     pub(crate) fn alloc(this: ArcBorrow<'_, Self>, kmflags: i32) -> Option<NonNull<u8>> {
         let zero = kmflags & KM_ZERO != 0;
         let (obj, zeroed) = match &this.source {
-            Source::PassThrough { linux, allocated } => {
-                let mut flags = kmflags;
-                if flags & KM_NOSLEEP == 0 && this.sleep_refused() {
-                    flags |= KM_NOSLEEP;
+            Source::PassThrough { linux } => {
+                // KM_ZERO is passed on as __GFP_ZERO. The atomic-context
+                // check is the shim's, in the same call.
+                let (first, atomic) = linux.alloc(kmflags);
+                if atomic {
+                    this.report_atomic_sleep();
                 }
-                // KM_ZERO is passed on as __GFP_ZERO.
-                let nosleep = flags & KM_NOSLEEP != 0;
-                let obj = until_some(&this, "allocation", nosleep, || linux.alloc(flags))?;
-                allocated.add(1);
+                let obj = match first {
+                    Some(obj) => obj,
+                    None if atomic || kmflags & KM_NOSLEEP != 0 => return None,
+                    None => until_some(&this, "allocation", false, || linux.alloc(kmflags).0)?,
+                };
                 (obj, zero)
             }
             Source::Slabs { mags, .. } => match this.take_object(mags) {
@@ -335,8 +338,7 @@ impl Cache {
     /// Returns `obj` to the cache without its destructor.
     fn release(&self, obj: NonNull<u8>) {
         match &self.source {
-            Source::PassThrough { linux, allocated } => {
-                allocated.add(-1);
+            Source::PassThrough { linux } => {
                 // SAFETY: the C API's contract: `obj` came from this cache
                 // and is freed once.
                 unsafe { linux.free(obj) };
@@ -402,7 +404,7 @@ impl Cache {
     /// magazine, plus emergency objects. Exact when no CPU is allocating.
     pub(crate) fn objects_live(&self) -> u64 {
         match &self.source {
-            Source::PassThrough { allocated, .. } => allocated.sum().max(0) as u64,
+            Source::PassThrough { linux } => linux.allocated(),
             Source::Slabs { mags, .. } => {
                 let (alloc, emergency) = {
                     let state = self.state.lock();
@@ -446,9 +448,9 @@ impl Cache {
         let flags = self.flags.load(Ordering::Relaxed) as u64;
         let obj_size = self.spec.size as u32;
         let counts = match &self.source {
-            Source::PassThrough { allocated, .. } => RowCounts::PassThrough {
+            Source::PassThrough { linux } => RowCounts::PassThrough {
                 obj_size,
-                objs_alloc: allocated.sum().max(0) as u64,
+                objs_alloc: linux.allocated(),
             },
             Source::Slabs { layout, .. } => {
                 let state = self.state.lock();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A per-CPU counter: adding touches only this CPU's slot (no shared
-//! atomic); reading sums every CPU's.
+//! A per-CPU counter: adding (in the shim, `this_cpu` operations) touches
+//! only this CPU's slot (no shared atomic); reading sums every CPU's.
 
 use crate::shim;
 use core::ptr::NonNull;
@@ -24,9 +24,9 @@ impl PerCpuCounter {
         NonNull::new(unsafe { shim::rspl_counter_alloc() }).map(|ptr| Self { ptr })
     }
 
-    pub(crate) fn add(&self, delta: i64) {
-        // SAFETY: the counter is live (type invariant).
-        unsafe { shim::rspl_counter_add(self.ptr.as_ptr(), delta as _) };
+    /// The per-CPU `long`, for the shim to add to.
+    pub(crate) fn as_ptr(&self) -> *mut kernel::ffi::c_long {
+        self.ptr.as_ptr()
     }
 
     /// The sum over all CPUs (not a snapshot: adds may race with it).

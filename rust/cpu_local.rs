@@ -64,10 +64,9 @@ impl<T: Gauge> CpuLocal<T> {
     /// Runs `f` on this CPU's value with IRQs off. `None` only if called
     /// again from inside `f`. `f` must be short: IRQs are off.
     pub(crate) fn with_local<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
-        let _irqs = IrqsOff::new();
-        // SAFETY: IRQs are off, so this code stays on this CPU.
-        let cpu = unsafe { shim::rspl_this_cpu() } as usize;
-        Self::enter(self.slots.get(cpu)?, f)
+        // With IRQs off, this code stays on `cpu`.
+        let (_irqs, cpu) = IrqsOff::new_on_cpu();
+        Self::enter(self.slots.get(cpu as usize)?, f)
     }
 
     /// Runs `f` on the slot's value. Must be called on the slot's CPU with

@@ -2,17 +2,20 @@
 
 //! A Linux `kmem_cache`, behind a pass-through rspl cache.
 
-use crate::shim;
+use crate::{counter::PerCpuCounter, shim};
 use core::ptr::NonNull;
 use kernel::str::CStr;
 
-/// A Linux `kmem_cache`, destroyed when dropped.
+/// A Linux `kmem_cache`, destroyed when dropped, and a count of the
+/// objects it has handed out.
 ///
 /// # Invariants
 ///
 /// `ptr` is a live kmem_cache created by this value and owned by it.
 pub(crate) struct LinuxCache {
     ptr: NonNull<shim::kmem_cache>,
+    /// Objects handed out, per CPU: no shared atomic on this path.
+    allocated: PerCpuCounter,
 }
 
 // SAFETY: kmem_caches are used from any thread.
@@ -31,13 +34,35 @@ impl LinuxCache {
                 reclaimable as _,
             )
         };
-        NonNull::new(ptr).map(|ptr| Self { ptr })
+        let ptr = NonNull::new(ptr)?;
+        let Some(allocated) = PerCpuCounter::new() else {
+            // SAFETY: just created, with no object.
+            unsafe { shim::rspl_linux_cache_destroy(ptr.as_ptr()) };
+            return None;
+        };
+        Some(Self { ptr, allocated })
     }
 
     /// Allocates an object with rspl's KM_* flags; `None` if none is free.
-    pub(crate) fn alloc(&self, kmflags: i32) -> Option<NonNull<u8>> {
-        // SAFETY: the cache is live (type invariant).
-        NonNull::new(unsafe { shim::rspl_linux_cache_alloc(self.ptr.as_ptr(), kmflags) }.cast())
+    /// The flag is set when a sleeping allocation came from atomic context
+    /// and was served as `KM_NOSLEEP`.
+    pub(crate) fn alloc(&self, kmflags: i32) -> (Option<NonNull<u8>>, bool) {
+        let mut atomic = 0;
+        // SAFETY: the cache and the counter are live (type invariant).
+        let obj = unsafe {
+            shim::rspl_linux_cache_alloc(
+                self.ptr.as_ptr(),
+                kmflags,
+                self.allocated.as_ptr(),
+                &mut atomic,
+            )
+        };
+        (NonNull::new(obj.cast()), atomic != 0)
+    }
+
+    /// Objects handed out and not freed (exact when none is in flight).
+    pub(crate) fn allocated(&self) -> u64 {
+        self.allocated.sum().max(0) as u64
     }
 
     /// Frees `obj`.
@@ -47,8 +72,15 @@ impl LinuxCache {
     /// `obj` must have come from [`Self::alloc`] of this cache and not have
     /// been freed since.
     pub(crate) unsafe fn free(&self, obj: NonNull<u8>) {
-        // SAFETY: the cache is live and `obj` is one of its objects.
-        unsafe { shim::rspl_linux_cache_free(self.ptr.as_ptr(), obj.as_ptr().cast()) };
+        // SAFETY: the cache and the counter are live, and `obj` is one of
+        // the cache's objects.
+        unsafe {
+            shim::rspl_linux_cache_free(
+                self.ptr.as_ptr(),
+                obj.as_ptr().cast(),
+                self.allocated.as_ptr(),
+            )
+        };
     }
 }
 

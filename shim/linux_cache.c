@@ -3,6 +3,8 @@
  * Linux kmem_caches behind pass-through rspl caches (small objects, as the
  * SPL does), and the KM_* to GFP translation they use.
  */
+#include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
 #include <rspl/kmem_cache.h>
 #include <rspl/shim.h>
@@ -39,12 +41,28 @@ static gfp_t rspl_km_to_gfp(int kmflags)
 	return gfp;
 }
 
-void *rspl_linux_cache_alloc(struct kmem_cache *cache, int kmflags)
+/*
+ * One call per allocation and per free, for speed: the atomic-context
+ * check of a sleeping allocation (served as KM_NOSLEEP, and said so in
+ * *@atomic for the caller's report) and the per-CPU count of objects
+ * handed out ride along with SLUB's own call.
+ */
+void *rspl_linux_cache_alloc(struct kmem_cache *cache, int kmflags,
+			     long *allocated, int *atomic)
 {
-	return kmem_cache_alloc(cache, rspl_km_to_gfp(kmflags));
+	void *obj;
+
+	*atomic = !(kmflags & KM_NOSLEEP) && (in_atomic() || irqs_disabled());
+	if (*atomic)
+		kmflags |= KM_NOSLEEP;
+	obj = kmem_cache_alloc(cache, rspl_km_to_gfp(kmflags));
+	if (obj)
+		this_cpu_inc(*(long __percpu __force *)allocated);
+	return obj;
 }
 
-void rspl_linux_cache_free(struct kmem_cache *cache, void *obj)
+void rspl_linux_cache_free(struct kmem_cache *cache, void *obj, long *allocated)
 {
+	this_cpu_dec(*(long __percpu __force *)allocated);
 	kmem_cache_free(cache, obj);
 }

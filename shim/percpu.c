@@ -15,11 +15,6 @@ void rspl_counter_free(long *counter)
 	free_percpu((long __percpu __force *)counter);
 }
 
-void rspl_counter_add(long *counter, long delta)
-{
-	this_cpu_add(*(long __percpu __force *)counter, delta);
-}
-
 long rspl_counter_sum(long *counter)
 {
 	long sum = 0;
@@ -35,6 +30,15 @@ unsigned long rspl_irq_save(void)
 	unsigned long flags;
 
 	local_irq_save(flags);
+	return flags;
+}
+
+unsigned long rspl_irq_save_cpu(unsigned int *cpu)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	*cpu = smp_processor_id();
 	return flags;
 }
 

@@ -64,17 +64,20 @@ struct kmem_cache *rspl_linux_cache_create(const char *name, unsigned int size,
 					   unsigned int align, int reclaimable);
 void rspl_linux_cache_destroy(struct kmem_cache *cache);
 /* @kmflags are rspl's KM_* allocation flags. */
-void *rspl_linux_cache_alloc(struct kmem_cache *cache, int kmflags);
-void rspl_linux_cache_free(struct kmem_cache *cache, void *obj);
+/* @allocated: a per-CPU counter (rspl_counter_alloc()) of objects out. */
+void *rspl_linux_cache_alloc(struct kmem_cache *cache, int kmflags,
+			     long *allocated, int *atomic);
+void rspl_linux_cache_free(struct kmem_cache *cache, void *obj, long *allocated);
 
 /* Per-CPU counters (shim/percpu.c): cheap to add to, summed on read. */
 long *rspl_counter_alloc(void);
 void rspl_counter_free(long *counter);
-void rspl_counter_add(long *counter, long delta);
 long rspl_counter_sum(long *counter);
 
 /* IRQs and CPUs (shim/percpu.c) */
 unsigned long rspl_irq_save(void);
+/* Saves and disables IRQs, and says which CPU this code now stays on. */
+unsigned long rspl_irq_save_cpu(unsigned int *cpu);
 void rspl_irq_restore(unsigned long flags);
 unsigned int rspl_nr_cpu_ids(void);
 /* The current CPU; call with IRQs off. */
