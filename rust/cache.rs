@@ -30,7 +30,6 @@ use crate::{
 };
 use core::{
     ffi::c_void,
-    mem::ManuallyDrop,
     ptr::NonNull,
     sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
 };
@@ -60,9 +59,9 @@ pub(crate) struct Callbacks {
 /// Where the objects come from.
 enum Source {
     PassThrough {
-        /// Not destroyed while it has objects: `kmem_cache_destroy()`
-        /// would BUG. Dropped by hand in `Cache`'s drop.
-        linux: ManuallyDrop<LinuxCache>,
+        /// Not destroyed while it has objects (`kmem_cache_destroy()`
+        /// would BUG): `Cache`'s drop says so first.
+        linux: LinuxCache,
     },
     Slabs {
         layout: SlabLayout,
@@ -179,15 +178,13 @@ impl Cache {
     ) -> Result<Arc<Self>> {
         let source = match spec.placement {
             Placement::PassThrough => Source::PassThrough {
-                linux: ManuallyDrop::new(
-                    LinuxCache::new(
-                        name,
-                        spec.size,
-                        spec.align,
-                        spec.flags & KMC_RECLAIMABLE != 0,
-                    )
-                    .ok_or(ENOMEM)?,
-                ),
+                linux: LinuxCache::new(
+                    name,
+                    spec.size,
+                    spec.align,
+                    spec.flags & KMC_RECLAIMABLE != 0,
+                )
+                .ok_or(ENOMEM)?,
             },
             Placement::Slabs(layout) => {
                 let capacity = Magazine::capacity_for(layout.stride);
@@ -545,10 +542,10 @@ impl PinnedDrop for Cache {
                 None => break,
             }
         }
-        if let Source::PassThrough { linux, .. } = &mut this.source {
-            if live == 0 {
-                // SAFETY: dropped once, here, and never used again.
-                unsafe { ManuallyDrop::drop(linux) };
+        if let Source::PassThrough { linux } = &mut this.source {
+            if live > 0 {
+                // Objects are still out: leak the Linux cache with them.
+                linux.keep_when_dropped();
             }
         }
     }

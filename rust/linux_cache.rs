@@ -16,6 +16,8 @@ pub(crate) struct LinuxCache {
     ptr: NonNull<shim::kmem_cache>,
     /// Objects handed out, per CPU: no shared atomic on this path.
     allocated: PerCpuCounter,
+    /// Left alive when dropped: objects are still out.
+    keep: bool,
 }
 
 // SAFETY: kmem_caches are used from any thread.
@@ -40,7 +42,11 @@ impl LinuxCache {
             unsafe { shim::rspl_linux_cache_destroy(ptr.as_ptr()) };
             return None;
         };
-        Some(Self { ptr, allocated })
+        Some(Self {
+            ptr,
+            allocated,
+            keep: false,
+        })
     }
 
     /// Allocates an object with rspl's KM_* flags; `None` if none is free.
@@ -84,8 +90,19 @@ impl LinuxCache {
     }
 }
 
+impl LinuxCache {
+    /// Leaks the Linux cache instead of destroying it when this value
+    /// drops: `kmem_cache_destroy()` of a cache with objects out would BUG.
+    pub(crate) fn keep_when_dropped(&mut self) {
+        self.keep = true;
+    }
+}
+
 impl Drop for LinuxCache {
     fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
         // SAFETY: the cache is live and never used after this.
         unsafe { shim::rspl_linux_cache_destroy(self.ptr.as_ptr()) };
     }
