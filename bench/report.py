@@ -247,6 +247,7 @@ def main():
     ap.add_argument('--icount', required=True)
     ap.add_argument('--plain', required=True)
     ap.add_argument('--qemu', default='?')
+    ap.add_argument('--commit', default='?')
     ap.add_argument('--out', required=True)
     ap.add_argument('--chart', required=True)
     args = ap.parse_args()
@@ -256,7 +257,7 @@ def main():
         sys.exit('report: no pair figures in the logs')
     reps = plain.get('start', [{}])[0].get('reps', '?')
     doc = ['# rspl benchmark results', '',
-           f'- Date: {datetime.date.today().isoformat()}',
+           f'- Date: {datetime.date.today().isoformat()}, rspl at commit {args.commit}',
            f'- Kernel: Linux {kernel}, config `bench` '
            '(scripts/kconfig/bench.config: full SLUB without SLUB_TINY, '
            'slab debugging off, hardened freelists, PREEMPT_VOLUNTARY, HZ=1000)',
