@@ -187,7 +187,12 @@ impl Cache {
                 .ok_or(ENOMEM)?,
             },
             Placement::Slabs(layout) => {
-                let capacity = Magazine::capacity_for(layout.stride);
+                // A checked cache never uses its magazines: keep them tiny.
+                let capacity = if spec.checked {
+                    1
+                } else {
+                    Magazine::capacity_for(layout.stride)
+                };
                 Source::Slabs {
                     layout,
                     mags: CpuLocal::new(|| Magazine::new(capacity))?,

@@ -2,7 +2,7 @@
 
 //! rspl's caches through the exported C API, as a consumer uses them.
 
-use super::helpers::create;
+use super::helpers::{create, create_raw};
 use crate::capi::*;
 use crate::flags::*;
 use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
@@ -55,21 +55,8 @@ fn bad_arguments_return_null(t: &mut Test) -> CaseResult {
         ),
     ];
     for (what, name, size, align, vmp, flags) in cases {
-        // SAFETY: valid (if refused) arguments.
-        let c = unsafe {
-            rspl_kmem_cache_create_owned(
-                name,
-                size,
-                align,
-                None,
-                None,
-                None,
-                null_mut(),
-                vmp,
-                flags,
-                null_mut(),
-            )
-        };
+        // SAFETY: `name` is null or NUL-terminated.
+        let c = unsafe { create_raw(name, size, align, vmp, flags) };
         kassert!(t, c.is_null(), "{} was accepted", what);
     }
     // Two backings at once, and bad calls on good and NULL caches.

@@ -11,16 +11,42 @@ use kernel::ffi::{c_char, c_int};
 pub(crate) fn create(name: &'static str, size: usize, align: usize, flags: u32) -> *mut c_void {
     // SAFETY: `name` ends with a NUL (callers pass literals with "\0").
     unsafe {
-        rspl_kmem_cache_create_owned(
+        create_raw(
             name.as_ptr() as *const c_char,
+            size,
+            align,
+            null_mut(),
+            flags as c_int,
+        )
+    }
+}
+
+/// Creates a cache with no callbacks from raw C arguments, bad ones
+/// included.
+///
+/// # Safety
+///
+/// `name` must be null or NUL-terminated.
+pub(crate) unsafe fn create_raw(
+    name: *const c_char,
+    size: usize,
+    align: usize,
+    vmp: *mut c_void,
+    flags: c_int,
+) -> *mut c_void {
+    // SAFETY: `name` is null or NUL-terminated (the caller's contract);
+    // there are no callbacks.
+    unsafe {
+        rspl_kmem_cache_create_owned(
+            name,
             size,
             align,
             None,
             None,
             None,
             null_mut(),
-            null_mut(),
-            flags as c_int,
+            vmp,
+            flags,
             null_mut(),
         )
     }
