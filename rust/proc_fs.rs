@@ -90,6 +90,12 @@ impl fmt::Write for SeqFile<'_> {
     }
 }
 
+/// Whether `path` names an existing file or directory.
+pub(crate) fn path_exists(path: &CStr) -> bool {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { shim::rspl_path_exists(path.as_char_ptr()) != 0 }
+}
+
 #[cfg(CONFIG_KUNIT)]
 /// Reads up to `buf.len()` bytes of the file at `path` the way a reader in
 /// user space would; returns how many bytes were read.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `/proc/spl/kmem/slab`: the directories, the file, and its `show`.
+//! The slab report file, `<top>/kmem/slab` under `/proc`, and its `show`.
+//! Where it is created is `report_places`' business.
 
 use crate::{
     proc_fs::{ProcEntry, SeqFile},
@@ -8,27 +9,29 @@ use crate::{
 };
 use core::{fmt::Write, ptr::NonNull};
 use kernel::ffi::c_int;
-use kernel::{c_str, prelude::*};
+use kernel::{c_str, prelude::*, str::CStr};
 
-/// `/proc/spl/kmem/slab` and its directories, removed when dropped.
-pub(crate) struct ProcReport {
+/// `/proc/<top>/kmem/slab` and its directories, removed when dropped.
+pub(crate) struct ReportTree {
     // Dropped in this order: the file before the directories holding it.
     _slab: ProcEntry,
     _kmem: ProcEntry,
-    _spl: ProcEntry,
+    _top: ProcEntry,
 }
 
-impl ProcReport {
-    pub(crate) fn new() -> Result<Self> {
-        let spl = ProcEntry::mkdir(c_str!("spl"), None).inspect_err(|e| {
-            pr_err!("cannot create /proc/spl: {:?}\n", e);
+impl ReportTree {
+    /// Creates `/proc/<top>/kmem/slab`; `top` must not exist yet (procfs
+    /// warns on a duplicate).
+    pub(crate) fn new(top: &CStr) -> Result<Self> {
+        let dir = ProcEntry::mkdir(top, None).inspect_err(|e| {
+            pr_err!("cannot create /proc/{}: {:?}\n", top, e);
         })?;
-        let kmem = ProcEntry::mkdir(c_str!("kmem"), Some(&spl))?;
+        let kmem = ProcEntry::mkdir(c_str!("kmem"), Some(&dir))?;
         let slab = ProcEntry::create_report(c_str!("slab"), &kmem)?;
         Ok(Self {
             _slab: slab,
             _kmem: kmem,
-            _spl: spl,
+            _top: dir,
         })
     }
 }
@@ -46,7 +49,7 @@ fn write_report(w: &mut impl Write) -> core::fmt::Result {
     })
 }
 
-/// The `show` callback of `/proc/spl/kmem/slab` (called by shim/procfs.c).
+/// The `show` callback of the report (called by shim/procfs.c).
 ///
 /// # Safety
 ///

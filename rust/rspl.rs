@@ -20,6 +20,7 @@ mod irq_lock;
 mod linux_cache;
 mod magazine;
 mod memory;
+mod module_watch;
 mod owners;
 mod params;
 mod proc_fs;
@@ -27,6 +28,7 @@ mod proc_report;
 mod reclaim;
 mod registry;
 mod report_format;
+mod report_places;
 mod shim;
 mod slab;
 mod slab_set;
@@ -48,23 +50,28 @@ module! {
 
 /// The loaded module: what it owns is torn down, in reverse, on unload.
 struct Rspl {
-    // Dropped in order: the unload watch and reclaim first (they walk the
-    // caches), then the report, then the caches.
-    _owners: owners::OwnerWatch,
+    // Dropped in order: the module watch and reclaim first (they walk the
+    // caches and move the report), then the report, then the caches.
+    _watch: module_watch::ModuleWatch,
     _reclaim: reclaim::Reclaim,
-    _report: proc_report::ProcReport,
+    _report: report_places::ReportPlaces,
     _registry: registry::Installed,
 }
 
 impl kernel::Module for Rspl {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = registry::Installed::new()?;
-        let report = proc_report::ProcReport::new()?;
+        let report = report_places::ReportPlaces::new()?;
         let reclaim = reclaim::Reclaim::new()?;
-        let owners = owners::OwnerWatch::new()?;
-        pr_info!("loaded; report at /proc/spl/kmem/slab\n");
+        let watch = module_watch::ModuleWatch::new()?;
+        // With the watch on: an SPL loading from now on is seen coming.
+        if report.claim_spl_dir() {
+            pr_info!("loaded; report at /proc/spl/kmem/slab and /proc/rspl/kmem/slab\n");
+        } else {
+            pr_info!("loaded; report at /proc/rspl/kmem/slab\n");
+        }
         Ok(Rspl {
-            _owners: owners,
+            _watch: watch,
             _reclaim: reclaim,
             _report: report,
             _registry: registry,

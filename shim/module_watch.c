@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Watches modules unload, so that the caches a module forgot to destroy
- * are torn down while its code is still there (rust/owners.rs): after it
- * is gone, a reclaim or a grow would call into freed memory.
+ * Watches modules load and unload (rust/module_watch.rs): the caches a
+ * module forgot to destroy are torn down while its code is still there,
+ * and /proc/spl is handed to OpenZFS's spl.ko before its init creates it.
  */
 #include <linux/module.h>
 #include <linux/notifier.h>
@@ -14,8 +14,13 @@ static int rspl_module_event(struct notifier_block *nb, unsigned long action,
 {
 	struct module *mod = data;
 
-	/* GOING comes after the module's exit (or failed init) has run. */
-	if (action == MODULE_STATE_GOING)
+	/*
+	 * COMING comes before the module's init runs; GOING after its exit
+	 * (or failed init) has run.
+	 */
+	if (action == MODULE_STATE_COMING)
+		rspl_module_coming(mod->name);
+	else if (action == MODULE_STATE_GOING)
 		rspl_module_going(mod, mod->name);
 	return NOTIFY_OK;
 }

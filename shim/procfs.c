@@ -5,6 +5,7 @@
  */
 #include <linux/fs.h>
 #include <linux/kernel_read_file.h>
+#include <linux/namei.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <rspl/rust_callbacks.h>
@@ -31,6 +32,16 @@ struct proc_dir_entry *rspl_proc_create_report(const char *name,
 void rspl_proc_remove(struct proc_dir_entry *entry)
 {
 	proc_remove(entry);
+}
+
+int rspl_path_exists(const char *path)
+{
+	struct path p;
+
+	if (kern_path(path, 0, &p))
+		return 0;
+	path_put(&p);
+	return 1;
 }
 
 int rspl_seq_write(struct seq_file *m, const void *data, unsigned long len)

@@ -8,7 +8,7 @@
 
 struct seq_file;
 
-/* Writes /proc/spl/kmem/slab into @m (rust/proc_report.rs). */
+/* Writes rspl's slab report into @m (rust/proc_report.rs). */
 int rspl_report_show(struct seq_file *m);
 
 /* The shrinker's count and scan, over every cache (rust/reclaim.rs). */
@@ -18,8 +18,13 @@ unsigned long rspl_shrink_scan(unsigned long nr);
 void rspl_age_tick(void);
 
 /*
- * Module @owner, named @name, is going: its caches are torn down
- * (rust/owners.rs).
+ * Module @name is about to run its init (rust/module_watch.rs): an SPL
+ * gets /proc/spl.
+ */
+void rspl_module_coming(const char *name);
+/*
+ * Module @owner, named @name, is going (rust/module_watch.rs): its caches
+ * are torn down, and /proc/spl is taken back from an SPL.
  */
 void rspl_module_going(const void *owner, const char *name);
 

@@ -23,10 +23,12 @@ struct proc_dir_entry *rspl_proc_mkdir(const char *name,
 struct proc_dir_entry *rspl_proc_create_report(const char *name,
 					       struct proc_dir_entry *parent);
 void rspl_proc_remove(struct proc_dir_entry *entry);
+/* Whether @path names an existing file or directory (e.g. "/proc/spl"). */
+int rspl_path_exists(const char *path);
 int rspl_seq_write(struct seq_file *m, const void *data, unsigned long len);
 /*
  * Reads up to @len bytes of a file into @buf from kernel code (tests
- * check /proc/spl/kmem/slab through the same path as cat). Returns the
+ * check /proc/rspl/kmem/slab through the same path as cat). Returns the
  * number of bytes read or a negative errno.
  */
 long rspl_read_file(const char *path, void *buf, unsigned long len);

@@ -2,11 +2,11 @@
 
 //! rspl's caches through the exported C API, as a consumer uses them.
 
-use super::helpers::{create, create_raw};
+use super::helpers::{create, create_raw, proc_row};
 use crate::capi::*;
 use crate::flags::*;
 use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
-use crate::{params, proc_fs::read_file, report_format};
+use crate::{params, report_format, report_places::REPORT_PATH};
 use core::{
     ffi::c_void,
     ptr::null_mut,
@@ -246,20 +246,6 @@ fn km_zero_zeroes(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
-/// The row of cache `name` in /proc/spl/kmem/slab, as text.
-fn proc_row(name: &str) -> Option<KVec<u8>> {
-    let mut buf = KVec::from_elem(0u8, 64 * 1024, GFP_KERNEL).ok()?;
-    let n = read_file(c_str!("/proc/spl/kmem/slab"), buf.as_mut_slice()).ok()?;
-    let text = core::str::from_utf8(&buf.as_slice()[..n]).ok()?;
-    let line = text
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some(name))?;
-    let mut out = KVec::new();
-    out.extend_from_slice(line.as_bytes(), GFP_KERNEL).ok()?;
-    out.push(b'\n', GFP_KERNEL).ok()?;
-    Some(out)
-}
-
 fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
     let c = create("rspl_test_emergency\0", 65536, 0, KMC_VMEM);
     kassert!(t, !c.is_null());
@@ -322,7 +308,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
         let _ =
             report_format::write_row(&mut W(&mut expected), "rspl_test_emergency", flags, &counts);
     }
-    let row = proc_row("rspl_test_emergency").ok_or(Failed)?;
+    let row = proc_row(REPORT_PATH, "rspl_test_emergency").ok_or(Failed)?;
     kassert_eq!(t, row.as_slice(), expected.as_slice());
     // SAFETY: both objects are live and freed once.
     unsafe {

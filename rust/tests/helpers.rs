@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! What several suites share: making a cache through the C API and
-//! reading its counters.
+//! reading its counters and its report row.
 
-use crate::{cache::Cache, capi::rspl_kmem_cache_create_owned, report_format};
+use crate::{cache::Cache, capi::rspl_kmem_cache_create_owned, proc_fs::read_file, report_format};
 use core::{ffi::c_void, ptr::null_mut};
-use kernel::ffi::{c_char, c_int};
+use kernel::{
+    alloc::flags::GFP_KERNEL,
+    ffi::{c_char, c_int},
+    prelude::*,
+    str::CStr,
+};
 
 /// Creates a cache with no callbacks. `name` must end with a NUL.
 pub(crate) fn create(name: &'static str, size: usize, align: usize, flags: u32) -> *mut c_void {
@@ -69,4 +74,19 @@ pub(crate) fn slab_counts(cache: &Cache) -> Option<report_format::SlabCounts> {
         report_format::RowCounts::Slabs(s) => Some(s),
         report_format::RowCounts::PassThrough { .. } => None,
     }
+}
+
+/// The row of cache `name` in the report at `path`, as text; `None` when
+/// the file cannot be read or has no such row.
+pub(crate) fn proc_row(path: &CStr, name: &str) -> Option<KVec<u8>> {
+    let mut buf = KVec::from_elem(0u8, 64 * 1024, GFP_KERNEL).ok()?;
+    let n = read_file(path, buf.as_mut_slice()).ok()?;
+    let text = core::str::from_utf8(&buf.as_slice()[..n]).ok()?;
+    let line = text
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(name))?;
+    let mut out = KVec::new();
+    out.extend_from_slice(line.as_bytes(), GFP_KERNEL).ok()?;
+    out.push(b'\n', GFP_KERNEL).ok()?;
+    Some(out)
 }

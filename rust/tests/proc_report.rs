@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `/proc/spl/kmem/slab` read back through the VFS, as `cat` reads it.
+//! The slab report read back through the VFS, as `cat` reads it, at
+//! `/proc/rspl/kmem/slab` and, while rspl holds it, `/proc/spl/kmem/slab`.
 
-use super::helpers::create;
+use super::helpers::{create, proc_row};
 use crate::capi::*;
 use crate::flags::*;
 use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
+use crate::report_places::{spl_dir_held, REPORT_PATH};
 use crate::{memory::msleep, proc_fs::read_file, report_format::HEADER};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{
@@ -20,8 +22,8 @@ fn proc_file_starts_with_header(t: &mut Test) -> CaseResult {
     let buf = KVec::from_elem(0u8, 64 * 1024, GFP_KERNEL);
     kassert!(t, buf.is_ok(), "no memory for the read buffer");
     let mut buf = buf.unwrap_or_default();
-    let n = read_file(c_str!("/proc/spl/kmem/slab"), &mut buf);
-    kassert!(t, n.is_ok(), "reading /proc/spl/kmem/slab failed: {:?}", n);
+    let n = read_file(REPORT_PATH, &mut buf);
+    kassert!(t, n.is_ok(), "reading {} failed: {:?}", REPORT_PATH, n);
     let n = n.unwrap_or(0);
     kassert!(
         t,
@@ -35,7 +37,7 @@ fn proc_file_starts_with_header(t: &mut Test) -> CaseResult {
 
 fn proc_file_is_only_header_without_caches(t: &mut Test) -> CaseResult {
     let mut buf = [0u8; 2 * HEADER.len()];
-    let n = read_file(c_str!("/proc/spl/kmem/slab"), &mut buf);
+    let n = read_file(REPORT_PATH, &mut buf);
     kassert_eq!(t, n, Ok(HEADER.len()));
     kassert_eq!(t, &buf[..HEADER.len()], HEADER.as_bytes());
     Ok(())
@@ -121,7 +123,7 @@ fn readable_while_caches_come_and_go(t: &mut Test) -> CaseResult {
     let mut reads = 0;
     let mut bad = 0;
     while !churn.done.load(Ordering::Acquire) && reads < 20000 {
-        match read_file(c_str!("/proc/spl/kmem/slab"), &mut buf) {
+        match read_file(REPORT_PATH, &mut buf) {
             Ok(n) if buf.get(..n).is_some_and(well_formed) => {}
             _ => bad += 1,
         }
@@ -148,6 +150,29 @@ fn readable_while_caches_come_and_go(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// `/proc/spl/kmem/slab` shows rspl's caches exactly while rspl holds
+/// `/proc/spl` (no SPL loaded), and never when an SPL has it.
+fn spl_path_shows_rspl_only_while_held(t: &mut Test) -> CaseResult {
+    let c = create("rspl_test_spl_place\0", 200, 0, 0);
+    kassert!(t, !c.is_null());
+    let own = proc_row(REPORT_PATH, "rspl_test_spl_place");
+    let at_spl = proc_row(c_str!("/proc/spl/kmem/slab"), "rspl_test_spl_place");
+    let held = spl_dir_held();
+    // SAFETY: `c` is live and destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    kassert!(t, own.is_some(), "no row in {}", REPORT_PATH);
+    if held {
+        kassert!(t, at_spl == own, "/proc/spl/kmem/slab is not rspl's report");
+    } else {
+        kassert!(
+            t,
+            at_spl.is_none(),
+            "rspl's cache in another module's /proc/spl"
+        );
+    }
+    Ok(())
+}
+
 kunit_suite!(
     suite,
     "rspl_proc_report",
@@ -155,5 +180,6 @@ kunit_suite!(
         proc_file_starts_with_header,
         proc_file_is_only_header_without_caches,
         readable_while_caches_come_and_go,
+        spl_path_shows_rspl_only_while_held,
     ]
 );

@@ -65,3 +65,8 @@ kvm_works() {
 	fi
 	[ "$(cat "$probe")" = yes ]
 }
+
+# OpenZFS next to rspl: Debian's packages of it (bookworm-backports,
+# contrib), fetched by scripts/setup and built by scripts/openzfs-dir.
+OPENZFS_DEB_VERSION="2.3.2-2~bpo12+2"
+OPENZFS_PACKAGES=(zfs-dkms zfsutils-linux libzfs6linux libnvpair3linux libuutil3linux libzpool6linux)

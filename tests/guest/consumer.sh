@@ -5,9 +5,9 @@
 
 loads() { insmod /modules/rspl_consumer_test.ko; }
 # rspl.ko stays while a module uses its exports.
-rspl_pinned() { ! rmmod rspl 2>/dev/null && [ -r /proc/spl/kmem/slab ]; }
+rspl_pinned() { ! rmmod rspl 2>/dev/null && [ -r /proc/rspl/kmem/slab ]; }
 # The consumer destroyed every cache it made.
-no_caches_left() { ! grep -q '^rspl_c_' /proc/spl/kmem/slab; }
+no_caches_left() { ! grep -q '^rspl_c_' /proc/rspl/kmem/slab; }
 unloads() { rmmod rspl_consumer_test; }
 
 # The load prints the module's own KTAP: keep ours after it.

@@ -4,7 +4,7 @@
 # reports each by name, and nothing calls into the module's code after.
 . /tests/guest/ktap.sh
 
-rows() { grep -c '^rspl_leaky_' /proc/spl/kmem/slab; }
+rows() { grep -c '^rspl_leaky_' /proc/rspl/kmem/slab; }
 reported() { dmesg | grep -q "module rspl_leaky unloaded without destroying cache $1 "; }
 
 loads_with_its_caches() { insmod /modules/rspl_leaky.ko && [ "$(rows)" = 3 ]; }

@@ -2,7 +2,7 @@
 /*
  * Churn: two threads create caches of every kind, use them and destroy
  * them, over and over, while two others allocate from long-lived caches
- * and one reads /proc/spl/kmem/slab in a loop. Every create and every
+ * and one reads /proc/rspl/kmem/slab in a loop. Every create and every
  * allocation must succeed, KM_ZERO objects must come zeroed, every read
  * must give a whole report, and no churned cache may be left behind.
  */
@@ -105,7 +105,7 @@ static void churn_thread(struct stress_worker *w)
 			break;
 		}
 		while (time_before(jiffies, ctx->deadline)) {
-			len = stress_read("/proc/spl/kmem/slab", text, REPORT_MAX);
+			len = stress_read("/proc/rspl/kmem/slab", text, REPORT_MAX);
 			if (!churn_report_whole(text, len))
 				w->other++;	/* a torn or failed read */
 			w->rounds++;
@@ -144,7 +144,7 @@ void stress_churn(struct kunit *test)
 	KUNIT_EXPECT_GT(test, w[CHURNER_A].rounds + w[CHURNER_B].rounds, 0);
 	KUNIT_EXPECT_GT(test, w[READER].rounds, 0);
 	/* No churned cache is left in the report. */
-	len = stress_read("/proc/spl/kmem/slab", text, REPORT_MAX);
+	len = stress_read("/proc/rspl/kmem/slab", text, REPORT_MAX);
 	KUNIT_EXPECT_TRUE(test, churn_report_whole(text, len));
 	KUNIT_EXPECT_NULL(test, strstr(text, "rspl_stress_ch_0_"));
 	KUNIT_EXPECT_NULL(test, strstr(text, "rspl_stress_ch_1_"));

@@ -2,7 +2,7 @@
 /*
  * The knobs the stress tests turn and the counters they read, through the
  * files a person would use: rspl's parameters under /sys/module/rspl/,
- * fault injection under debugfs, and /proc/spl/kmem/slab.
+ * fault injection under debugfs, and /proc/rspl/kmem/slab.
  */
 #include <linux/fs.h>
 #include <linux/kernel.h>
@@ -126,7 +126,7 @@ int stress_row(const char *name, struct stress_row *row)
 	text = vmalloc(STRESS_REPORT_MAX);
 	if (!text)
 		return -ENOMEM;
-	n = stress_read("/proc/spl/kmem/slab", text, STRESS_REPORT_MAX);
+	n = stress_read("/proc/rspl/kmem/slab", text, STRESS_REPORT_MAX);
 	if (n < 0) {
 		ret = n;
 		goto out;

@@ -33,7 +33,7 @@ int stress_param_for_case(struct kunit *test, const char *name,
 			  unsigned int value);
 unsigned int stress_get_param(const char *name);
 
-/* One row of /proc/spl/kmem/slab, for a cache on rspl's own slabs. */
+/* One row of /proc/rspl/kmem/slab, for a cache on rspl's own slabs. */
 struct stress_row {
 	unsigned long flags;
 	unsigned long slabs_total, slabs_alloc;
