@@ -9,11 +9,24 @@
 #include <rspl/kmem_cache.h>
 #include <rspl/shim.h>
 
+/*
+ * Named "rspl-<name>": OpenZFS's spl.ko names its Linux caches after its
+ * own (dnode_t, ...), and a second Linux cache of the same name would take
+ * over the first's /sys/kernel/slab entry.
+ */
 struct kmem_cache *rspl_linux_cache_create(const char *name, unsigned int size,
 					   unsigned int align, int reclaimable)
 {
-	return kmem_cache_create(name, size, align,
-				 reclaimable ? SLAB_RECLAIM_ACCOUNT : 0, NULL);
+	struct kmem_cache *cache;
+	char *linux_name = kasprintf(GFP_KERNEL, "rspl-%s", name);
+
+	if (!linux_name)
+		return NULL;
+	/* kmem_cache_create() keeps a copy of the name. */
+	cache = kmem_cache_create(linux_name, size, align,
+				  reclaimable ? SLAB_RECLAIM_ACCOUNT : 0, NULL);
+	kfree(linux_name);
+	return cache;
 }
 
 void rspl_linux_cache_destroy(struct kmem_cache *cache)

@@ -15,6 +15,7 @@
 extern unsigned int stress_seconds;	/* how long each timed case runs */
 extern unsigned int stress_objects;	/* objects each deadlock thread holds */
 extern unsigned int stress_threads;	/* threads of the deadlock case */
+extern unsigned int stress_margin_ms;	/* deadlock sleep margin, 0: default */
 
 /* Figures each case prints, for tests/RELIABILITY.md. */
 #define stress_figures(test, fmt, ...) \

@@ -21,6 +21,10 @@ unsigned int stress_threads = 8;
 module_param_named(threads, stress_threads, uint, 0444);
 MODULE_PARM_DESC(threads, "Threads of the forced deadlock");
 
+unsigned int stress_margin_ms;
+module_param_named(margin_ms, stress_margin_ms, uint, 0444);
+MODULE_PARM_DESC(margin_ms, "How far past the grow timeout a forced-deadlock caller may sleep (0: the kernel's default)");
+
 static struct kunit_case stress_cases[] = {
 	KUNIT_CASE_SLOW(stress_forced_deadlock),
 	KUNIT_CASE_SLOW(stress_patterns),
