@@ -3,11 +3,13 @@
  * The allocators the benchmark compares, behind one interface: an rspl
  * cache (with rspl's default placement: up to 16 KiB objects pass through
  * to a Linux cache, larger ones live on rspl's slabs), a Linux kmem_cache
- * (SLUB) and kmalloc(). Each one's memory per object comes from its own
- * accounting: the kernel's slab page counters for Linux caches (an rspl
- * pass-through cache's included), rspl's entry size for rspl's slabs, the
- * page order for large kmalloc().
+ * (SLUB), kmalloc(), and OpenZFS's SPL when bench/spl's module is loaded.
+ * Each one's memory per object comes from its own accounting: the
+ * kernel's slab page counters for Linux caches (an rspl pass-through
+ * cache's included), rspl's entry size for rspl's slabs, the page order
+ * for large kmalloc().
  */
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <rspl/kmem_cache.h>
 #include "bench.h"
@@ -30,7 +32,7 @@ static void rspl_free(struct bench_alloc *a, void *obj)
  * rspl's own slabs, an object takes its share of a slab (the slab counters
  * would count kvmalloc()'s large kmalloc()s too, and miss its vmalloc()s).
  */
-static size_t rspl_footprint(struct bench_alloc *a, size_t slab)
+static size_t rspl_footprint(struct bench_alloc *a, size_t slab, size_t pages)
 {
 	if (a->size <= RSPL_BENCH_SLAB_LIMIT)
 		return slab;
@@ -47,7 +49,7 @@ static void slub_free(struct bench_alloc *a, void *obj)
 	kmem_cache_free(a->cache, obj);
 }
 
-static size_t slub_footprint(struct bench_alloc *a, size_t slab)
+static size_t slub_footprint(struct bench_alloc *a, size_t slab, size_t pages)
 {
 	return slab;
 }
@@ -63,9 +65,24 @@ static void kmalloc_free(struct bench_alloc *a, void *obj)
 }
 
 /* Small sizes come from a kmalloc-N cache, larger ones are whole pages. */
-static size_t kmalloc_footprint(struct bench_alloc *a, size_t slab)
+static size_t kmalloc_footprint(struct bench_alloc *a, size_t slab, size_t pages)
 {
 	return a->size > KMALLOC_MAX_CACHE_SIZE ? PAGE_SIZE << get_order(a->size) : slab;
+}
+
+static const struct bench_spl_ops *spl_ops;
+unsigned int bench_allocators = 3;
+
+void bench_allocators_init(void)
+{
+	spl_ops = symbol_get(rspl_bench_spl_ops);
+	bench_allocators = spl_ops ? 4 : 3;
+}
+
+void bench_allocators_exit(void)
+{
+	if (spl_ops)
+		symbol_put(rspl_bench_spl_ops);
 }
 
 int bench_alloc_init(struct bench_alloc *a, unsigned int i, size_t size)
@@ -90,13 +107,18 @@ int bench_alloc_init(struct bench_alloc *a, unsigned int i, size_t size)
 		a->free = slub_free;
 		a->footprint = slub_footprint;
 		break;
-	default:
+	case 2:
 		a->name = "kmalloc";
 		a->cache = a;	/* nothing to create */
 		a->alloc = kmalloc_alloc;
 		a->free = kmalloc_free;
 		a->footprint = kmalloc_footprint;
 		break;
+	default:
+		a->name = "spl";
+		if (!spl_ops)
+			return -ENODEV;
+		return spl_ops->init(a);
 	}
 	return a->cache ? 0 : -ENOMEM;
 }
@@ -107,4 +129,6 @@ void bench_alloc_fini(struct bench_alloc *a)
 		rspl_kmem_cache_destroy(a->cache);
 	else if (!strcmp(a->name, "slub"))
 		kmem_cache_destroy(a->cache);
+	else if (!strcmp(a->name, "spl"))
+		spl_ops->fini(a);
 }

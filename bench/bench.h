@@ -10,19 +10,35 @@
 
 /* One allocator serving objects of one size. */
 struct bench_alloc {
-	const char *name;		/* rspl, slub, kmalloc */
+	const char *name;		/* rspl, slub, kmalloc, spl */
 	size_t size;
 	char cache_name[32];
 	void *cache;			/* the allocator's own, if any */
 	void *(*alloc)(struct bench_alloc *a);
 	void (*free)(struct bench_alloc *a, void *obj);
 	/* Bytes one object takes, from the allocator's own accounting;
-	 * @slab: slab bytes per object the kernel counted meanwhile. */
-	size_t (*footprint)(struct bench_alloc *a, size_t slab);
+	 * @slab: slab bytes per object the kernel counted meanwhile, @pages:
+	 * bytes of free pages per object that went. */
+	size_t (*footprint)(struct bench_alloc *a, size_t slab, size_t pages);
 };
 
-#define BENCH_ALLOCATORS	3
-/* Makes allocator @i (0: rspl, 1: slub, 2: kmalloc) for @size. */
+/*
+ * OpenZFS's SPL, from rspl_bench_spl.ko (bench/spl) when it is loaded:
+ * @init fills in an allocator for a->size, @fini destroys its cache.
+ */
+struct bench_spl_ops {
+	int (*init)(struct bench_alloc *a);
+	void (*fini)(struct bench_alloc *a);
+};
+extern const struct bench_spl_ops rspl_bench_spl_ops;
+
+/* How many allocators there are: 3, or 4 with OpenZFS's SPL. */
+extern unsigned int bench_allocators;
+/* Looks for the SPL (bench_allocators is set); bench_allocators_exit()
+ * lets it go. */
+void bench_allocators_init(void);
+void bench_allocators_exit(void);
+/* Makes allocator @i (0: rspl, 1: slub, 2: kmalloc, 3: spl) for @size. */
 int bench_alloc_init(struct bench_alloc *a, unsigned int i, size_t size);
 void bench_alloc_fini(struct bench_alloc *a);
 

@@ -63,7 +63,7 @@ void bench_pairs(void)
 
 	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		n = pairs_for(sizes[s]);
-		for (i = 0; i < BENCH_ALLOCATORS; i++) {
+		for (i = 0; i < bench_allocators; i++) {
 			if (bench_alloc_init(&a, i, sizes[s]))
 				continue;
 			time_pairs(&a, n / 10);		/* warm up */
@@ -105,7 +105,7 @@ void bench_batches(void)
 	for (w = 0; w < ARRAY_SIZE(wants); w++) {
 		for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 			n = min_t(unsigned long, wants[w], BATCH_BYTES / sizes[s]);
-			for (i = 0; i < BENCH_ALLOCATORS; i++) {
+			for (i = 0; i < bench_allocators; i++) {
 				if (bench_alloc_init(&a, i, sizes[s]))
 					continue;
 				time_batch(&a, objs, n);	/* warm up */
@@ -157,7 +157,7 @@ void bench_two_cpus(void)
 	cpu[0] = cpumask_first(cpu_online_mask);
 	cpu[1] = cpumask_next(cpu[0], cpu_online_mask);
 	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
-		for (i = 0; i < BENCH_ALLOCATORS; i++) {
+		for (i = 0; i < bench_allocators; i++) {
 			if (bench_alloc_init(&a, i, sizes[s]))
 				continue;
 			t.a = &a;
@@ -200,7 +200,7 @@ void bench_memory(void)
 	struct bench_alloc a;
 	unsigned long before, after, slab_before, slab_after;
 	unsigned int s, i, j, n;
-	size_t counter = 0, slab;
+	size_t counter = 0, slab, pages;
 	void **objs;
 
 	objs = vmalloc_array(100000, sizeof(*objs));
@@ -208,7 +208,7 @@ void bench_memory(void)
 		return;
 	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		n = min_t(unsigned long, 100000, (2 * BATCH_BYTES) / sizes[s]);
-		for (i = 0; i < BENCH_ALLOCATORS; i++) {
+		for (i = 0; i < bench_allocators; i++) {
 			if (bench_alloc_init(&a, i, sizes[s]))
 				continue;
 			before = global_zone_page_state(NR_FREE_PAGES);
@@ -219,11 +219,10 @@ void bench_memory(void)
 			slab_after = slab_pages();
 			slab = slab_after > slab_before ?
 			       (slab_after - slab_before) * PAGE_SIZE / n : 0;
-			counter = a.footprint(&a, slab);
-			pr_info("rspl-bench: memory alloc=%s size=%zu n=%u meminfo_bytes=%lu counter_bytes=%zu\n",
-				a.name, a.size, n,
-				before > after ? (before - after) * PAGE_SIZE / n : 0,
-				counter);
+			pages = before > after ? (before - after) * PAGE_SIZE / n : 0;
+			counter = a.footprint(&a, slab, pages);
+			pr_info("rspl-bench: memory alloc=%s size=%zu n=%u meminfo_bytes=%zu counter_bytes=%zu\n",
+				a.name, a.size, n, pages, counter);
 			for (j = 0; j < n; j++)
 				a.free(&a, objs[j]);
 			bench_alloc_fini(&a);

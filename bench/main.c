@@ -17,7 +17,9 @@ MODULE_PARM_DESC(cases, "Which cases to run, comma-separated");
 static int __init bench_init(void)
 {
 	bench_reps = clamp(bench_reps, 1U, 9U);
-	pr_info("rspl-bench: start reps=%u cases=%s\n", bench_reps, cases);
+	bench_allocators_init();
+	pr_info("rspl-bench: start reps=%u cases=%s allocators=%u\n", bench_reps, cases,
+		bench_allocators);
 	if (strstr(cases, "pairs"))
 		bench_pairs();
 	if (strstr(cases, "batches"))
@@ -28,6 +30,7 @@ static int __init bench_init(void)
 		bench_memory();
 	if (strstr(cases, "emergency"))
 		bench_emergency();
+	bench_allocators_exit();
 	pr_info("rspl-bench: done\n");
 	return 0;
 }
@@ -38,5 +41,5 @@ static void __exit bench_exit(void)
 
 module_init(bench_init);
 module_exit(bench_exit);
-MODULE_DESCRIPTION("rspl's benchmark against SLUB and kmalloc");
+MODULE_DESCRIPTION("rspl's benchmark against SLUB, kmalloc and OpenZFS's SPL");
 MODULE_LICENSE("GPL");

@@ -2,7 +2,7 @@
 
 //! rspl's caches through the exported C API, as a consumer uses them.
 
-use super::helpers::{create, create_raw, proc_row};
+use super::helpers::{create, create_raw, proc_row, GrowDelay};
 use crate::capi::*;
 use crate::flags::*;
 use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
@@ -250,15 +250,18 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
     let c = create("rspl_test_emergency\0", 65536, 0, KMC_VMEM);
     kassert!(t, !c.is_null());
     params::set_grow_timeout_ms(100);
-    params::set_inject_grow_delay_ms(1500);
+    let delay = GrowDelay::set(1500);
     let start = Ktime::ktime_get();
     // SAFETY: live cache.
     let a = unsafe { rspl_kmem_cache_alloc(c, 0) };
     let waited = ktime_ms_delta(Ktime::ktime_get(), start);
     kassert!(t, !a.is_null());
+    // The timer's tick and the wakeup, slower under KASAN; a missed
+    // timeout would wait for the whole 1.5 s grow.
+    let margin = if cfg!(CONFIG_KASAN) { 150 } else { 50 };
     kassert!(
         t,
-        (100..=150).contains(&waited),
+        (100..=100 + margin).contains(&waited),
         "first caller waited {} ms for a 100 ms timeout",
         waited
     );
@@ -321,7 +324,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
     };
     kassert_eq!(t, (s.emergency, s.emergency_max), (0, 2));
     // Once the delay is lifted and the grow lands, the cache recovers.
-    params::set_inject_grow_delay_ms(0);
+    delay.lift();
     crate::memory::msleep(1700);
     // SAFETY: live cache; freed once.
     unsafe {
@@ -374,7 +377,7 @@ fn km_nosleep_never_sleeps(t: &mut Test) -> CaseResult {
     // SAFETY: `c` is live until destroyed at the end.
     let cache = unsafe { super::helpers::cache_of(c) };
     // A grow that takes far longer than anyone may wait.
-    params::set_inject_grow_delay_ms(400);
+    let delay = GrowDelay::set(400);
     let start = Ktime::ktime_get();
     // SAFETY: live cache.
     let a = unsafe { rspl_kmem_cache_alloc(c, KM_NOSLEEP) };
@@ -395,7 +398,7 @@ fn km_nosleep_never_sleeps(t: &mut Test) -> CaseResult {
     let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
     kassert_eq!(t, (s.emergency, s.deadlocks, s.slabs.objs_alloc), (2, 0, 0));
     // The grow they started lands; then KM_NOSLEEP gets slab objects.
-    params::set_inject_grow_delay_ms(0);
+    delay.lift();
     crate::memory::msleep(600);
     // SAFETY: live cache.
     let d = unsafe { rspl_kmem_cache_alloc(c, KM_NOSLEEP) };

@@ -3,7 +3,9 @@
 //! What several suites share: making a cache through the C API and
 //! reading its counters and its report row.
 
-use crate::{cache::Cache, capi::rspl_kmem_cache_create_owned, proc_fs::read_file, report_format};
+use crate::{
+    cache::Cache, capi::rspl_kmem_cache_create_owned, params, proc_fs::read_file, report_format,
+};
 use core::{ffi::c_void, ptr::null_mut};
 use kernel::{
     alloc::flags::GFP_KERNEL,
@@ -89,4 +91,24 @@ pub(crate) fn proc_row(path: &CStr, name: &str) -> Option<KVec<u8>> {
     out.extend_from_slice(line.as_bytes(), GFP_KERNEL).ok()?;
     out.push(b'\n', GFP_KERNEL).ok()?;
     Some(out)
+}
+
+/// Grows held up by `ms` (`spl_kmem_cache_inject_grow_delay_ms`) until
+/// `lift` or drop: a case that fails midway must not leave the next cases
+/// with hung grows.
+pub(crate) struct GrowDelay(());
+
+impl GrowDelay {
+    pub(crate) fn set(ms: u32) -> Self {
+        params::set_inject_grow_delay_ms(ms);
+        Self(())
+    }
+
+    pub(crate) fn lift(self) {}
+}
+
+impl Drop for GrowDelay {
+    fn drop(&mut self) {
+        params::set_inject_grow_delay_ms(0);
+    }
 }
