@@ -26,7 +26,7 @@
  * so the last one woken runs after the others' turns (measured: up to
  * 30 ms late on the test kernel, 25 ms on the debug one, where each turn
  * is slower under KASAN and lockdep). Next to a busy ZFS pool, ZFS's
- * I/O threads take their turns too (measured: 57 ms late), and
+ * I/O threads take their turns too (measured: up to 57 ms late), and
  * tests/guest/zfs.sh sets a wider margin. A caller that missed its timeout
  * would sleep until the grow ends (2 s).
  */
