@@ -126,6 +126,12 @@ fn report_refused(cache: &str, addr: usize, why: FreeError) {
 /// that is not a live cache (a destroyed one has it cleared).
 const CACHE_MAGIC: u64 = 0x7273_706c_6361_6368; // "rsplcach"
 
+/// An rspl cache.
+///
+/// # Invariants
+///
+/// A `Cache` only ever lives inside the `Arc` that `Cache::new` returns:
+/// every `&Cache` points into a live `Arc` allocation.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Cache {
     magic: AtomicU64,
@@ -269,43 +275,54 @@ impl Cache {
 
     /// Allocates an object; `None` only for `KM_NOSLEEP` (or a failing
     /// constructor).
-    pub(crate) fn alloc(this: ArcBorrow<'_, Self>, kmflags: i32) -> Option<NonNull<u8>> {
+    pub(crate) fn alloc(&self, kmflags: i32) -> Option<NonNull<u8>> {
         let zero = kmflags & KM_ZERO != 0;
-        let (obj, zeroed) = match &this.source {
+        let (obj, zeroed) = match &self.source {
             Source::PassThrough { linux } => {
                 // KM_ZERO is passed on as __GFP_ZERO. The atomic-context
                 // check is the shim's, in the same call.
                 let (first, atomic) = linux.alloc(kmflags);
                 if atomic {
-                    this.report_atomic_sleep();
+                    self.report_atomic_sleep();
                 }
                 let obj = match first {
                     Some(obj) => obj,
                     None if atomic || kmflags & KM_NOSLEEP != 0 => return None,
-                    None => until_some(&this, "allocation", false, || linux.alloc(kmflags).0)?,
+                    None => until_some(self, "allocation", false, || linux.alloc(kmflags).0)?,
                 };
                 (obj, zero)
             }
-            Source::Slabs { mags, .. } => match this.take_object(mags) {
+            Source::Slabs { mags, .. } => match self.take_object(mags) {
                 Some(obj) => (obj, false),
-                None => Self::alloc_miss(this, kmflags & KM_NOSLEEP != 0, zero)?,
+                // The miss path may hand the grow worker a reference.
+                None => Self::alloc_miss(self.arc_borrow(), kmflags & KM_NOSLEEP != 0, zero)?,
             },
         };
         if zero && !zeroed {
             // SAFETY: `obj` was just handed out to this caller alone.
-            unsafe { memory::zero_object(obj.as_ptr() as usize, this.spec.size) };
+            unsafe { memory::zero_object(obj.as_ptr() as usize, self.spec.size) };
         }
-        if let Some(ctor) = this.callbacks.ctor {
+        if let Some(ctor) = self.callbacks.ctor {
             // SAFETY: the caller's constructor, on an object it owns, with
             // its private pointer, as the C API documents.
-            let ret = unsafe { ctor(obj.as_ptr().cast(), this.callbacks.private, kmflags) };
+            let ret = unsafe { ctor(obj.as_ptr().cast(), self.callbacks.private, kmflags) };
             if ret != 0 {
                 // Not constructed: give it back without the destructor.
-                this.release(obj);
+                self.release(obj);
                 return None;
             }
         }
         Some(obj)
+    }
+
+    /// This cache as a borrowed `Arc`, to take a reference from. Not on
+    /// the fast path: finding the `Arc` from its contents takes out-of-line
+    /// layout arithmetic.
+    pub(crate) fn arc_borrow(&self) -> ArcBorrow<'_, Self> {
+        // SAFETY: by the type invariant `self` is the contents of a live
+        // `Arc`, the pointer `Arc::into_raw` gives; the borrow of `self`
+        // keeps a reference alive while the `ArcBorrow` lives.
+        unsafe { ArcBorrow::from_raw(self) }
     }
 
     /// The fast path: an object from this CPU's magazine, refilled from

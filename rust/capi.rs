@@ -13,7 +13,6 @@ use kernel::{
     ffi::{c_char, c_int, c_ulong},
     prelude::*,
     str::CStr,
-    sync::ArcBorrow,
 };
 
 /// The cache behind a C handle, if it is a live one.
@@ -22,14 +21,14 @@ use kernel::{
 ///
 /// `cache` must be null or a pointer that `rspl_kmem_cache_create`
 /// returned and `rspl_kmem_cache_destroy` has not destroyed.
-unsafe fn cache_ref<'a>(cache: *mut c_void, what: &str) -> Option<ArcBorrow<'a, Cache>> {
+unsafe fn cache_ref<'a>(cache: *mut c_void, what: &str) -> Option<&'a Cache> {
     if cache.is_null() {
         pr_err!("{}: NULL cache\n", what);
         return None;
     }
     // SAFETY: by the caller's contract the pointer came from
     // `Arc::into_raw` (in create) and its reference is still held.
-    let c = unsafe { ArcBorrow::from_raw(cache.cast::<Cache>()) };
+    let c = unsafe { &*cache.cast::<Cache>() };
     if !c.is_live() {
         pr_err!("{}: {:p} is not a live rspl cache\n", what, cache);
         return None;
@@ -138,7 +137,8 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_alloc(
         );
         return core::ptr::null_mut();
     }
-    Cache::alloc(c, kmflags).map_or(core::ptr::null_mut(), |p| p.as_ptr().cast())
+    c.alloc(kmflags)
+        .map_or(core::ptr::null_mut(), |p| p.as_ptr().cast())
 }
 
 /// # Safety
