@@ -15,25 +15,34 @@ use kernel::{
     str::CStr,
 };
 
-/// The cache behind a C handle, if it is a live one.
+/// The cache behind a C handle, if it is a live one. Inline: every call
+/// of the C API starts here, and the check is two loads and a compare.
 ///
 /// # Safety
 ///
 /// `cache` must be null or a pointer that `rspl_kmem_cache_create`
 /// returned and `rspl_kmem_cache_destroy` has not destroyed.
+#[inline(always)]
 unsafe fn cache_ref<'a>(cache: *mut c_void, what: &str) -> Option<&'a Cache> {
+    // SAFETY: by the caller's contract a non-null pointer came from
+    // `Arc::into_raw` (in create) and its reference is still held.
+    match unsafe { cache.cast::<Cache>().as_ref() } {
+        Some(c) if c.is_live() => Some(c),
+        _ => {
+            refuse_handle(cache, what);
+            None
+        }
+    }
+}
+
+/// Says why `cache` was refused by the C API's function `what`.
+#[cold]
+fn refuse_handle(cache: *mut c_void, what: &str) {
     if cache.is_null() {
         pr_err!("{}: NULL cache\n", what);
-        return None;
-    }
-    // SAFETY: by the caller's contract the pointer came from
-    // `Arc::into_raw` (in create) and its reference is still held.
-    let c = unsafe { &*cache.cast::<Cache>() };
-    if !c.is_live() {
+    } else {
         pr_err!("{}: {:p} is not a live rspl cache\n", what, cache);
-        return None;
     }
-    Some(c)
 }
 
 /// `rspl_kmem_cache_create()`: the header's macro passes the calling module
