@@ -20,6 +20,11 @@ TOP_PLAN = re.compile(r'^1\.\.(\d+)$')
 TOP_RESULT = re.compile(r'^(ok|not ok) (\d+)( .*)?$')
 # A printk timestamp (CONFIG_PRINTK_TIME) before the kernel's lines.
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\] ')
+# What KTAP output looks like: its own lines, and diagnostics indented
+# under a test. Other kernel messages ("tsc: Refined TSC ...") are left
+# out: one printed between a subtest's "KTAP version 1" and its
+# "# Subtest:" line throws the parser off.
+KTAP_LINE = re.compile(r'^(\s+\S|KTAP version |1\.\.\d|ok |not ok |# )')
 
 
 def merge_documents(lines):
@@ -31,6 +36,8 @@ def merge_documents(lines):
     body, total, docs, in_doc = [], 0, 0, False
     for line in lines[start + 1:]:
         line = TIMESTAMP.sub('', line)
+        if not KTAP_LINE.match(line):
+            continue
         if TOP_START.match(line):
             in_doc, docs = True, docs + 1
             continue
