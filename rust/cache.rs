@@ -22,11 +22,12 @@ use crate::{
     irq_lock::IrqSpinLock,
     linux_cache::LinuxCache,
     magazine::Magazine,
-    memory,
+    memory, reclaim_stats,
     report_format::{RowCounts, SlabCounts},
     slab::{FreeError, SlabLayout},
     slab_set::SlabSet,
     spec::{CacheSpec, Placement},
+    stall_stats::{StallCounts, StallStats},
 };
 use core::{
     ffi::c_void,
@@ -75,9 +76,25 @@ struct State {
     emergency: EmergencySet,
     /// Waits for a grow that timed out.
     deadlocks: u64,
+    /// Empty slabs' objects as last added to the shrinker's count.
+    published_empty: u64,
+    /// All this cache has added to the shrinker's count.
+    published: i64,
 }
 
 impl State {
+    /// Brings the shrinker's count up to date at the end of a slow-path
+    /// step under the lock: the empty slabs' objects now, and `mag_delta`,
+    /// what the magazine just refilled or flushed gained
+    /// (`Magazine::publish`).
+    fn settle(&mut self, mag_delta: isize) {
+        let empty = self.slabs.empty_objects();
+        let delta = empty as i64 - self.published_empty as i64 + mag_delta as i64;
+        self.published_empty = empty;
+        self.published += delta;
+        reclaim_stats::account(delta);
+    }
+
     /// Returns the object at `addr` to its slab, reporting a refusal (a
     /// double free, or a pointer that is no object of the cache).
     fn give_back(&mut self, name: &CStr, addr: usize) {
@@ -150,8 +167,7 @@ pub(crate) struct Cache {
     emergency_live: AtomicUsize,
     /// Whether the last grow failed (its waiters go to the emergency path).
     last_grow_failed: AtomicBool,
-    /// The longest a caller slept waiting for a grow, in nanoseconds.
-    wait_max_ns: AtomicU64,
+    stalls: StallStats,
     #[pin]
     state: IrqSpinLock<State>,
     #[pin]
@@ -176,16 +192,18 @@ impl_has_work! {
 
 impl Cache {
     /// Creates a cache of the validated `spec`.
+    /// A pass-through cache's Linux cache is named `linux_name`.
     pub(crate) fn new(
         name: &CStr,
         spec: CacheSpec,
         callbacks: Callbacks,
         owner: usize,
+        linux_name: CString,
     ) -> Result<Arc<Self>> {
         let source = match spec.placement {
             Placement::PassThrough => Source::PassThrough {
                 linux: LinuxCache::new(
-                    name,
+                    linux_name,
                     spec.size,
                     spec.align,
                     spec.flags & KMC_RECLAIMABLE != 0,
@@ -222,11 +240,13 @@ impl Cache {
                 flags: AtomicUsize::new(spec.flags as usize),
                 emergency_live: AtomicUsize::new(0),
                 last_grow_failed: AtomicBool::new(false),
-                wait_max_ns: AtomicU64::new(0),
+                stalls: StallStats::default(),
                 state <- IrqSpinLock::new(new_spinlock!(State {
                     slabs: SlabSet::new(objs),
                     emergency: EmergencySet::new(),
                     deadlocks: 0,
+                    published_empty: 0,
+                    published: 0,
                 }, "rspl_cache_state")),
                 waitq <- GrowWaitQueue::new(),
                 grow_work <- new_work!("rspl_cache_grow"),
@@ -328,20 +348,27 @@ impl Cache {
     /// The fast path: an object from this CPU's magazine, refilled from
     /// the slabs when it is empty. `None` when the slabs are out too.
     fn take_object(&self, mags: &CpuLocal<Magazine>) -> Option<NonNull<u8>> {
+        let from_slabs = || {
+            let mut state = self.state.lock();
+            let addr = state.slabs.take();
+            state.settle(0);
+            addr
+        };
         if self.spec.checked {
-            return NonNull::new(self.state.lock().slabs.take()? as *mut u8);
+            return NonNull::new(from_slabs()? as *mut u8);
         }
         let addr = mags
             .with_local(|mag| {
                 mag.pop().or_else(|| {
                     let mut state = self.state.lock();
                     mag.refill(|| state.slabs.take());
+                    state.settle(mag.publish());
                     drop(state);
                     mag.pop()
                 })
             })
             // Re-entered (cannot happen): straight from the slabs.
-            .unwrap_or_else(|| self.state.lock().slabs.take())?;
+            .unwrap_or_else(from_slabs)?;
         NonNull::new(addr as *mut u8)
     }
 
@@ -377,6 +404,7 @@ impl Cache {
         }
         let to_slabs = |state: &mut State| {
             state.give_back(&self.name, addr);
+            state.settle(0);
             state.slabs.empty_slabs() > 1
         };
         if self.spec.checked {
@@ -399,6 +427,7 @@ impl Cache {
                 mag.flush_oldest(n, |a| state.give_back(&self.name, a));
                 // Cannot fail: room for a batch was just made.
                 let _ = mag.push(addr);
+                state.settle(mag.publish());
                 state.slabs.empty_slabs() > 1
             })
             .unwrap_or_else(|| to_slabs(&mut self.state.lock()));
@@ -434,8 +463,10 @@ impl Cache {
         }
     }
 
-    pub(crate) fn inuse(&self) -> bool {
-        self.objects_live() > 0
+    /// This cache's share of the shrinker's count.
+    #[cfg(CONFIG_KUNIT)]
+    pub(crate) fn published_reclaimable(&self) -> u64 {
+        self.state.lock().published.max(0) as u64
     }
 
     /// Free objects sitting in magazines, summed over CPUs.
@@ -496,7 +527,24 @@ impl Cache {
 
     /// The longest a caller slept waiting for a grow, in microseconds.
     pub(crate) fn wait_max_us(&self) -> u64 {
-        self.wait_max_ns.load(Ordering::Relaxed) / 1000
+        self.stalls.wait_max_us()
+    }
+
+    /// The cache's stall counters (`/proc/rspl/kmem/stalls`).
+    pub(crate) fn stall_counts(&self) -> StallCounts {
+        let (timeouts, live) = {
+            let state = self.state.lock();
+            (state.deadlocks, state.emergency.count())
+        };
+        self.stalls.read(timeouts, live)
+    }
+
+    /// The Linux cache's name, for a pass-through cache.
+    pub(crate) fn linux_name(&self) -> Option<&CStr> {
+        match &self.source {
+            Source::PassThrough { linux } => Some(linux.name()),
+            Source::Slabs { .. } => None,
+        }
     }
 
     pub(crate) fn owner(&self) -> usize {
@@ -564,6 +612,9 @@ impl PinnedDrop for Cache {
                 None => break,
             }
         }
+        // Nothing of this cache is reclaimable any more.
+        let published = core::mem::take(&mut this.state.lock().published);
+        reclaim_stats::account(-published);
         if let Source::PassThrough { linux } = &mut this.source {
             if live > 0 {
                 // Objects are still out: leak the Linux cache with them.

@@ -5,12 +5,18 @@
 
 use crate::{
     cache::{Cache, Callbacks, Ctor, Dtor, Reclaim},
-    flags::KM_FLAGS_MASK,
-    registry, spec,
+    flags::{
+        KM_FLAGS_MASK, RSPL_KMEM_ALLOC_BYTES as BYTES_ALLOC, RSPL_KMEM_MAX_BYTES as BYTES_MAX,
+        RSPL_KMEM_SLAB_BYTES as BYTES_SLAB,
+    },
+    proc_report::{self, ReportKind},
+    reclaim_stats, registry,
+    report_format::RowCounts,
+    spec,
 };
 use core::{ffi::c_void, ptr::NonNull};
 use kernel::{
-    ffi::{c_char, c_int, c_ulong},
+    ffi::{c_char, c_int, c_uint, c_ulong},
     prelude::*,
     str::CStr,
 };
@@ -96,19 +102,16 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_create_owned(
         reclaim,
         private,
     };
-    let cache = match Cache::new(name, spec, callbacks, owner as usize) {
-        Ok(cache) => cache,
+    match registry.create(name, |linux_name| {
+        Cache::new(name, spec, callbacks, owner as usize, linux_name)
+    }) {
+        // The registry holds the reference the handle stands for.
+        Ok(cache) => &*cache as *const Cache as *mut c_void,
         Err(e) => {
             pr_err!("cannot create cache {}: {:?}\n", shown, e);
-            return core::ptr::null_mut();
+            core::ptr::null_mut()
         }
-    };
-    let handle = &*cache as *const Cache as *mut c_void;
-    if let Err(e) = registry.add(cache) {
-        pr_err!("cannot create cache {}: {:?}\n", shown, e);
-        return core::ptr::null_mut();
     }
-    handle
 }
 
 /// # Safety
@@ -172,13 +175,66 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_free(cache: *mut c_void, obj: *m
 pub(crate) unsafe extern "C" fn rspl_kmem_cache_reap_now(cache: *mut c_void) {
     // SAFETY: the caller's contract.
     if let Some(c) = unsafe { cache_ref(cache, "rspl_kmem_cache_reap_now") } {
-        let _freed = c.reap();
+        let _freed = reclaim_stats::REAP_NOW.time(|| c.reap());
     }
 }
 
 #[no_mangle]
 pub(crate) extern "C" fn rspl_kmem_cache_reap_active() -> c_int {
+    reclaim_stats::REAP_ACTIVE.count();
     (registry::reaps_running() > 0) as c_int
+}
+
+/// `rspl_kmem_reap()`: every cache, in creation order.
+#[no_mangle]
+pub(crate) extern "C" fn rspl_kmem_reap() {
+    if let Some(caches) = registry::get().and_then(|r| r.snapshot()) {
+        reclaim_stats::REAP_NOW.time(|| {
+            caches.iter().for_each(|c| {
+                c.reap();
+            })
+        });
+    }
+}
+
+/// `rspl_kmem_cache_report()`: the slab report, for an SPL's own
+/// `/proc/spl/kmem/slab`.
+///
+/// # Safety
+///
+/// `m` must be null or the seq_file of a running `show` callback.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_report(m: *mut c_void) -> c_int {
+    let Some(m) = NonNull::new(m.cast()) else {
+        pr_err!("rspl_kmem_cache_report: NULL seq_file\n");
+        return EINVAL.to_errno();
+    };
+    // SAFETY: the caller's contract.
+    unsafe { proc_report::show(m, ReportKind::Slab) }
+}
+
+/// `rspl_kmem_cache_bytes()`: the SPL's `slab_kvmem_*` sums.
+#[no_mangle]
+pub(crate) extern "C" fn rspl_kmem_cache_bytes(mask: c_uint, what: c_int) -> c_ulong {
+    let Some(registry) = registry::get() else {
+        return 0;
+    };
+    let mut sum: u64 = 0;
+    let _ = registry.for_each(|cache| {
+        if let (flags, RowCounts::Slabs(c)) = cache.row() {
+            if flags & u64::from(mask) != 0 {
+                let (unit, n) = match what {
+                    BYTES_SLAB => (c.slab_size, c.slabs.slabs_total),
+                    BYTES_ALLOC => (c.obj_size, c.slabs.objs_alloc),
+                    BYTES_MAX => (c.obj_size, c.slabs.objs_max),
+                    _ => (0, 0),
+                };
+                sum = sum.saturating_add(u64::from(unit).saturating_mul(n));
+            }
+        }
+        Ok::<(), ()>(())
+    });
+    sum.try_into().unwrap_or(c_ulong::MAX)
 }
 
 /// # Safety
@@ -195,9 +251,9 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_set_move(cache: *mut c_void, _mo
 ///
 /// See `cache_ref`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn rspl_kmem_cache_inuse(cache: *mut c_void) -> c_int {
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_inuse(cache: *mut c_void) -> u64 {
     // SAFETY: the caller's contract.
-    unsafe { cache_ref(cache, "rspl_kmem_cache_inuse") }.map_or(0, |c| c.inuse() as c_int)
+    unsafe { cache_ref(cache, "rspl_kmem_cache_inuse") }.map_or(0, |c| c.objects_live())
 }
 
 /// # Safety

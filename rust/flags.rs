@@ -29,3 +29,8 @@ pub(crate) const KMC_BIT_DESTROY: u32 = 17;
 pub(crate) const NAME_MAX: usize = 63;
 /// Largest object.
 pub(crate) const OBJ_MAX: usize = 32 << 20;
+
+/// What `rspl_kmem_cache_bytes()` sums (`enum rspl_kmem_bytes`).
+pub(crate) const RSPL_KMEM_SLAB_BYTES: i32 = 0;
+pub(crate) const RSPL_KMEM_ALLOC_BYTES: i32 = 1;
+pub(crate) const RSPL_KMEM_MAX_BYTES: i32 = 2;

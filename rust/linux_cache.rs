@@ -4,7 +4,7 @@
 
 use crate::{counter::PerCpuCounter, shim};
 use core::ptr::NonNull;
-use kernel::str::CStr;
+use kernel::str::{CStr, CString};
 
 /// A Linux `kmem_cache`, destroyed when dropped, and a count of the
 /// objects it has handed out.
@@ -14,6 +14,8 @@ use kernel::str::CStr;
 /// `ptr` is a live kmem_cache created by this value and owned by it.
 pub(crate) struct LinuxCache {
     ptr: NonNull<shim::kmem_cache>,
+    /// Its name in `/proc/slabinfo` and `/sys/kernel/slab`.
+    name: CString,
     /// Objects handed out, per CPU: no shared atomic on this path.
     allocated: PerCpuCounter,
     /// Left alive when dropped: objects are still out.
@@ -26,7 +28,9 @@ unsafe impl Send for LinuxCache {}
 unsafe impl Sync for LinuxCache {}
 
 impl LinuxCache {
-    pub(crate) fn new(name: &CStr, size: usize, align: usize, reclaimable: bool) -> Option<Self> {
+    /// A Linux cache named `name` whose objects are a usercopy region
+    /// whole, as OpenZFS's are.
+    pub(crate) fn new(name: CString, size: usize, align: usize, reclaimable: bool) -> Option<Self> {
         // SAFETY: `name` is NUL-terminated (the slab allocator copies it).
         let ptr = unsafe {
             shim::rspl_linux_cache_create(
@@ -44,6 +48,7 @@ impl LinuxCache {
         };
         Some(Self {
             ptr,
+            name,
             allocated,
             keep: false,
         })
@@ -64,6 +69,10 @@ impl LinuxCache {
             )
         };
         (NonNull::new(obj.cast()), atomic != 0)
+    }
+
+    pub(crate) fn name(&self) -> &CStr {
+        &self.name
     }
 
     /// Objects handed out and not freed (exact when none is in flight).

@@ -27,6 +27,8 @@ pub(crate) struct Magazine {
     capacity: usize,
     /// Aging ticks since the last pop or push.
     idle_ticks: u32,
+    /// Rounds as last counted in the shrinker's count (`publish`).
+    published: usize,
 }
 
 impl Magazine {
@@ -53,6 +55,7 @@ impl Magazine {
             rounds: KVec::with_capacity(capacity, GFP_KERNEL)?,
             capacity,
             idle_ticks: 0,
+            published: 0,
         })
     }
 
@@ -111,6 +114,15 @@ impl Magazine {
     /// Hands every object to `give`.
     pub(crate) fn flush_all(&mut self, give: impl FnMut(usize)) {
         self.flush_oldest(self.rounds.len(), give);
+    }
+
+    /// How many rounds were gained (or, negative, lost) since the last
+    /// call: the change to publish in the shrinker's count.
+    pub(crate) fn publish(&mut self) -> isize {
+        let now = self.rounds.len();
+        let delta = now as isize - self.published as isize;
+        self.published = now;
+        delta
     }
 
     /// Counts an aging tick; returns whether the magazine has gone unused

@@ -36,10 +36,11 @@ impl ProcEntry {
     }
 
     /// Creates the read-only file `name` under `parent` whose content is
-    /// written by `proc_report::rspl_report_show`.
-    pub(crate) fn create_report(name: &CStr, parent: &ProcEntry) -> Result<Self> {
+    /// written by `proc_report::rspl_report_show` for report `kind`.
+    pub(crate) fn create_report(name: &CStr, parent: &ProcEntry, kind: u32) -> Result<Self> {
         // SAFETY: `name` is NUL-terminated and `parent` is live.
-        let ptr = unsafe { shim::rspl_proc_create_report(name.as_char_ptr(), parent.ptr.as_ptr()) };
+        let ptr =
+            unsafe { shim::rspl_proc_create_report(name.as_char_ptr(), parent.ptr.as_ptr(), kind) };
         NonNull::new(ptr).map(|ptr| Self { ptr }).ok_or(ENOMEM)
     }
 }

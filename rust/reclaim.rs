@@ -4,7 +4,8 @@
 //! shrinker reaps caches under memory pressure, and the aging tick returns
 //! what idle magazines and empty slabs hold (shim/reclaim.c runs both).
 
-use crate::{registry, shim};
+use crate::{reclaim_stats, registry, shim};
+use core::sync::atomic::Ordering;
 use kernel::{ffi::c_ulong, prelude::*};
 
 /// The shrinker and the aging tick, registered while this value lives.
@@ -26,30 +27,33 @@ impl Drop for Reclaim {
     }
 }
 
-/// Objects the shrinker could free now.
+/// Objects the shrinker could free now: one atomic load, no lock and no
+/// allocation (the caches keep the count up to date on their slow paths).
 #[no_mangle]
 pub(crate) extern "C" fn rspl_shrink_count() -> c_ulong {
-    registry::get()
-        .and_then(|r| r.snapshot())
-        .map_or(0, |caches| {
-            let n: u64 = caches.iter().map(|c| c.reclaimable()).sum();
-            n.try_into().unwrap_or(c_ulong::MAX)
-        })
+    reclaim_stats::SHRINK_COUNT.count();
+    reclaim_stats::reclaimable()
+        .try_into()
+        .unwrap_or(c_ulong::MAX)
 }
 
 /// Reaps caches until about `nr` objects' memory is freed.
 #[no_mangle]
 pub(crate) extern "C" fn rspl_shrink_scan(nr: c_ulong) -> c_ulong {
-    let Some(caches) = registry::get().and_then(|r| r.snapshot()) else {
-        return 0;
-    };
-    let mut freed: u64 = 0;
-    for cache in caches.iter() {
-        if freed >= nr as u64 {
-            break;
+    let freed = reclaim_stats::SHRINK_SCAN.time(|| {
+        let Some(caches) = registry::get().and_then(|r| r.snapshot()) else {
+            return 0;
+        };
+        let mut freed: u64 = 0;
+        for cache in caches.iter() {
+            if freed >= nr as u64 {
+                break;
+            }
+            freed += cache.reap();
         }
-        freed += cache.reap();
-    }
+        freed
+    });
+    reclaim_stats::SHRINK_FREED.fetch_add(freed, Ordering::Relaxed);
     freed.try_into().unwrap_or(c_ulong::MAX)
 }
 

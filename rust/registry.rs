@@ -8,14 +8,20 @@ use crate::{cache::Cache, grow_wait::GrowQueue, vec_ext::VecExt};
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::{
     alloc::flags::{__GFP_NOWARN, GFP_KERNEL, GFP_NOWAIT},
-    new_mutex,
+    fmt, new_mutex,
     prelude::*,
+    str::{CStr, CString},
     sync::{Arc, Mutex},
     workqueue::Queue,
 };
 
 #[pin_data]
 pub(crate) struct Registry {
+    /// Held across a create, so that two caches never pick one Linux name.
+    /// Taken before `caches`; allocating under it is fine (no reclaim path
+    /// takes it).
+    #[pin]
+    creating: Mutex<()>,
     #[pin]
     caches: Mutex<KVec<Arc<Cache>>>,
     grow_queue: GrowQueue,
@@ -56,9 +62,47 @@ pub(crate) fn reaps_running() -> usize {
 }
 
 impl Registry {
+    /// Creates a cache with `make` and adds it at the end. `make` is given
+    /// the name its Linux cache takes if it has one: `rspl-<name>`, or
+    /// `rspl-<name>-<n>` when live caches have taken that (n from 2), so
+    /// that two caches of one name never clash in `/sys/kernel/slab`
+    /// (SLUB would warn and refuse the second) and none takes the entry of
+    /// a cache OpenZFS's own SPL named `<name>`.
+    pub(crate) fn create(
+        &self,
+        name: &CStr,
+        make: impl FnOnce(CString) -> Result<Arc<Cache>>,
+    ) -> Result<Arc<Cache>> {
+        let _creating = self.creating.lock();
+        let cache = make(self.free_linux_name(name)?)?;
+        self.add(cache.clone())?;
+        Ok(cache)
+    }
+
+    /// The first Linux cache name for `name` that no live cache has.
+    fn free_linux_name(&self, name: &CStr) -> Result<CString> {
+        let taken = |candidate: &CString| {
+            self.caches.lock().iter().any(|c| {
+                c.linux_name()
+                    .is_some_and(|n| n.as_bytes() == candidate.as_bytes())
+            })
+        };
+        let first = CString::try_from_fmt(fmt!("rspl-{}", name))?;
+        if !taken(&first) {
+            return Ok(first);
+        }
+        for n in 2..u32::MAX {
+            let candidate = CString::try_from_fmt(fmt!("rspl-{}-{}", name, n))?;
+            if !taken(&candidate) {
+                return Ok(candidate);
+            }
+        }
+        Err(EBUSY)
+    }
+
     /// Adds a new cache at the end. Never allocates under the lock: an
     /// allocation that reclaims may run rspl's shrinker, which takes it.
-    pub(crate) fn add(&self, cache: Arc<Cache>) -> Result {
+    fn add(&self, cache: Arc<Cache>) -> Result {
         loop {
             let want = {
                 let mut caches = self.caches.lock();
@@ -127,6 +171,7 @@ impl Installed {
     pub(crate) fn new() -> Result<Self> {
         let registry = KBox::pin_init(
             try_pin_init!(Registry {
+                creating <- new_mutex!((), "rspl_registry_create"),
                 caches <- new_mutex!(KVec::new(), "rspl_registry"),
                 grow_queue: GrowQueue::new()?,
                 reaping: AtomicUsize::new(0),

@@ -7,13 +7,22 @@
 //! rspl leaves it alone when spl.ko was there first, hands it over as
 //! spl.ko comes, and takes it back when spl.ko goes.
 
-use crate::{proc_fs, proc_report::ReportTree};
+use crate::{
+    proc_fs,
+    proc_report::{ReportKind, ReportTree},
+};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::{alloc::flags::GFP_KERNEL, c_str, new_mutex, prelude::*, str::CStr, sync::Mutex};
 
 /// The report's path that is always rspl's.
 #[cfg(CONFIG_KUNIT)]
 pub(crate) const REPORT_PATH: &CStr = c_str!("/proc/rspl/kmem/slab");
+/// The stall counters' path.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) const STALLS_PATH: &CStr = c_str!("/proc/rspl/kmem/stalls");
+/// The reclaim counters' path.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) const RECLAIM_PATH: &CStr = c_str!("/proc/rspl/kmem/reclaim");
 
 /// The name of OpenZFS's (and every SPL's) module.
 const SPL_MODULE: &CStr = c_str!("spl");
@@ -56,7 +65,7 @@ impl SplDir {
             pr_info!("/proc/spl belongs to another module (OpenZFS's spl?): report at /proc/rspl/kmem/slab only\n");
             return;
         }
-        match ReportTree::new(c_str!("spl")) {
+        match ReportTree::new(c_str!("spl"), &[ReportKind::Slab]) {
             Ok(tree) => state.report = Some(tree),
             Err(e) => pr_warn!(
                 "report at /proc/rspl/kmem/slab only: /proc/spl failed ({:?})\n",
@@ -98,7 +107,10 @@ impl ReportPlaces {
     /// Creates `/proc/rspl/kmem/slab`. `/proc/spl` waits for
     /// `claim_spl_dir`.
     pub(crate) fn new() -> Result<Self> {
-        let own = ReportTree::new(c_str!("rspl"))?;
+        let own = ReportTree::new(
+            c_str!("rspl"),
+            &[ReportKind::Slab, ReportKind::Stalls, ReportKind::Reclaim],
+        )?;
         let spl = KBox::pin_init(
             pin_init!(SplDir {
                 state <- new_mutex!(SplDirState { report: None, spl_loaded: false }, "rspl_spl_dir"),

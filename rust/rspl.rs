@@ -26,6 +26,7 @@ mod params;
 mod proc_fs;
 mod proc_report;
 mod reclaim;
+mod reclaim_stats;
 mod registry;
 mod report_format;
 mod report_places;
@@ -33,6 +34,8 @@ mod shim;
 mod slab;
 mod slab_set;
 mod spec;
+mod stall_stats;
+mod stats_format;
 mod vec_ext;
 
 #[cfg(CONFIG_KUNIT)]

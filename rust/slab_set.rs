@@ -45,6 +45,11 @@ impl SlabSet {
         self.empty
     }
 
+    /// The objects of the slabs with no object handed out.
+    pub(crate) fn empty_objects(&self) -> u64 {
+        self.empty * self.objs_per_slab
+    }
+
     /// Adds a new, all-free slab that the caller put in a tree node keyed
     /// by `end` (its end address), so that nothing here allocates but the
     /// room to list it. Gives the node back if that room cannot be had.

@@ -17,3 +17,6 @@ EXPORT_SYMBOL_GPL(rspl_kmem_cache_set_move);
 EXPORT_SYMBOL_GPL(rspl_kmem_cache_inuse);
 EXPORT_SYMBOL_GPL(rspl_kmem_cache_entry_size);
 EXPORT_SYMBOL_GPL(rspl_kmem_cache_wait_max_us);
+EXPORT_SYMBOL_GPL(rspl_kmem_reap);
+EXPORT_SYMBOL_GPL(rspl_kmem_cache_report);
+EXPORT_SYMBOL_GPL(rspl_kmem_cache_bytes);

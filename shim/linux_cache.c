@@ -10,23 +10,19 @@
 #include <rspl/shim.h>
 
 /*
- * Named "rspl-<name>": OpenZFS's spl.ko names its Linux caches after its
- * own (dnode_t, ...), and a second Linux cache of the same name would take
- * over the first's /sys/kernel/slab entry.
+ * The whole object is a usercopy region, as in OpenZFS's own Linux caches:
+ * ZFS copies file data between user memory and its zio_buf objects, which
+ * CONFIG_HARDENED_USERCOPY refuses (a BUG) outside such a region. The
+ * region also keeps SLUB from merging the cache with another, so that a
+ * consumer's bad free can never reach an unrelated kernel cache.
+ * kmem_cache_create_usercopy() keeps a copy of the name.
  */
 struct kmem_cache *rspl_linux_cache_create(const char *name, unsigned int size,
 					   unsigned int align, int reclaimable)
 {
-	struct kmem_cache *cache;
-	char *linux_name = kasprintf(GFP_KERNEL, "rspl-%s", name);
-
-	if (!linux_name)
-		return NULL;
-	/* kmem_cache_create() keeps a copy of the name. */
-	cache = kmem_cache_create(linux_name, size, align,
-				  reclaimable ? SLAB_RECLAIM_ACCOUNT : 0, NULL);
-	kfree(linux_name);
-	return cache;
+	return kmem_cache_create_usercopy(name, size, align,
+					  reclaimable ? SLAB_RECLAIM_ACCOUNT : 0,
+					  0, size, NULL);
 }
 
 void rspl_linux_cache_destroy(struct kmem_cache *cache)

@@ -17,16 +17,19 @@ struct proc_dir_entry *rspl_proc_mkdir(const char *name,
 	return proc_mkdir(name, parent);
 }
 
+/* The report's kind rides in the entry's data pointer. */
 static int rspl_report_seq_show(struct seq_file *m, void *v)
 {
-	return rspl_report_show(m);
+	return rspl_report_show(m, (unsigned long)m->private);
 }
 
 struct proc_dir_entry *rspl_proc_create_report(const char *name,
-					       struct proc_dir_entry *parent)
+					       struct proc_dir_entry *parent,
+					       unsigned int kind)
 {
 	return proc_create_single_data(name, 0444, parent,
-				       rspl_report_seq_show, NULL);
+				       rspl_report_seq_show,
+				       (void *)(unsigned long)kind);
 }
 
 void rspl_proc_remove(struct proc_dir_entry *entry)

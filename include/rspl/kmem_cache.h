@@ -106,8 +106,13 @@ void rspl_kmem_cache_reap_now(struct rspl_kmem_cache *cache);
 int rspl_kmem_cache_reap_active(void);
 /* Accepted and ignored, as in OpenZFS. */
 void rspl_kmem_cache_set_move(struct rspl_kmem_cache *cache, void *move);
-/* Whether the cache has objects allocated. */
-int rspl_kmem_cache_inuse(struct rspl_kmem_cache *cache);
+/*
+ * Objects of the cache that callers hold: allocated and not free in a
+ * per-CPU magazine, emergency objects included. Exact when no CPU is
+ * allocating from or freeing to the cache. (OpenZFS's SPL returns its
+ * slabs' object capacity here, and 0 for a cache on a Linux kmem_cache.)
+ */
+u64 rspl_kmem_cache_inuse(struct rspl_kmem_cache *cache);
 /* Bytes one object takes in the cache, bookkeeping included. */
 size_t rspl_kmem_cache_entry_size(struct rspl_kmem_cache *cache);
 /*
@@ -116,6 +121,30 @@ size_t rspl_kmem_cache_entry_size(struct rspl_kmem_cache *cache);
  * wakeup.
  */
 unsigned long rspl_kmem_cache_wait_max_us(struct rspl_kmem_cache *cache);
+
+/* Reaps every cache, as rspl_kmem_cache_reap_now() does one. Process context. */
+void rspl_kmem_reap(void);
+
+struct seq_file;
+/*
+ * Writes rspl's slab report (the bytes of /proc/rspl/kmem/slab, in
+ * OpenZFS's /proc/spl/kmem/slab format) into @m: for an SPL whose caches
+ * rspl serves, to show as its own /proc/spl/kmem/slab. Call it from a
+ * seq_file show callback (single_open()); returns 0.
+ */
+int rspl_kmem_cache_report(struct seq_file *m);
+
+/* What rspl_kmem_cache_bytes() sums. */
+enum rspl_kmem_bytes {
+	RSPL_KMEM_SLAB_BYTES,	/* slab size times slabs */
+	RSPL_KMEM_ALLOC_BYTES,	/* object size times objects allocated */
+	RSPL_KMEM_MAX_BYTES,	/* object size times most objects allocated */
+};
+/*
+ * Sums @what over the caches on rspl's own slabs whose flags have a bit of
+ * @mask (the SPL's /proc/sys/kernel/spl/kmem/slab_kvmem_* files).
+ */
+unsigned long rspl_kmem_cache_bytes(unsigned int mask, enum rspl_kmem_bytes what);
 
 #ifdef RSPL_SPL_COMPAT
 /*

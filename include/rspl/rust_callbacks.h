@@ -8,8 +8,11 @@
 
 struct seq_file;
 
-/* Writes rspl's slab report into @m (rust/proc_report.rs). */
-int rspl_report_show(struct seq_file *m);
+/*
+ * Writes report @kind (enum rspl_report_kind of shim.h) into @m
+ * (rust/proc_report.rs).
+ */
+int rspl_report_show(struct seq_file *m, unsigned int kind);
 
 /* The shrinker's count and scan, over every cache (rust/reclaim.rs). */
 unsigned long rspl_shrink_count(void);

@@ -20,8 +20,15 @@ struct workqueue_struct;
 /* procfs and seq_file (shim/procfs.c) */
 struct proc_dir_entry *rspl_proc_mkdir(const char *name,
 				       struct proc_dir_entry *parent);
+/* What a report file of rspl's shows. */
+enum rspl_report_kind {
+	RSPL_REPORT_SLAB,	/* OpenZFS's /proc/spl/kmem/slab format */
+	RSPL_REPORT_STALLS,	/* per cache: grows, waits, emergency objects */
+	RSPL_REPORT_RECLAIM,	/* module-wide: shrinker and reap calls, cost */
+};
 struct proc_dir_entry *rspl_proc_create_report(const char *name,
-					       struct proc_dir_entry *parent);
+					       struct proc_dir_entry *parent,
+					       unsigned int kind);
 void rspl_proc_remove(struct proc_dir_entry *entry);
 /* Whether @path names an existing file or directory (e.g. "/proc/spl"). */
 int rspl_path_exists(const char *path);
@@ -61,7 +68,10 @@ void rspl_msleep(unsigned int ms);
 unsigned long rspl_msecs_to_jiffies(unsigned int ms);
 int rspl_in_atomic(void);
 
-/* Linux kmem_caches for pass-through rspl caches (shim/linux_cache.c). */
+/*
+ * Linux kmem_caches for pass-through rspl caches (shim/linux_cache.c).
+ * @name is the Linux cache's whole name (rspl picks it unique).
+ */
 struct kmem_cache *rspl_linux_cache_create(const char *name, unsigned int size,
 					   unsigned int align, int reclaimable);
 void rspl_linux_cache_destroy(struct kmem_cache *cache);

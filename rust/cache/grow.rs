@@ -84,7 +84,7 @@ impl Cache {
         let done = ms > 0 && self.waitq.wait_bit_clear(&self.flags, KMC_BIT_GROWING, ms);
         // How long the sleep took, woken or timed out (`wait_max_us`).
         let slept = (Ktime::ktime_get() - start).to_ns().max(0) as u64;
-        self.wait_max_ns.fetch_max(slept, Ordering::Relaxed);
+        self.stalls.waited(slept);
         if !done {
             // The grow is stuck (or just slow): never wait past the timeout.
             self.set_flag(KMC_BIT_DEADLOCKED);
@@ -127,6 +127,7 @@ impl Cache {
             }
             Source::PassThrough { .. } => false,
         };
+        self.stalls.grow_done(added);
         self.last_grow_failed.store(!added, Ordering::Release);
         if added {
             self.clear_flag(KMC_BIT_DEADLOCKED);
@@ -143,7 +144,12 @@ impl Cache {
         let Ok(node) = RBTreeNode::new(end, slab, GFP_KERNEL) else {
             return false;
         };
-        let rejected = self.state.lock().slabs.add(end, node).err();
+        let rejected = {
+            let mut state = self.state.lock();
+            let r = state.slabs.add(end, node).err();
+            state.settle(0);
+            r
+        };
         // Dropped (vfree) here, outside the lock, if it was not added.
         rejected.is_none()
     }
@@ -162,6 +168,7 @@ impl Cache {
                     let r = state.emergency.insert(new);
                     if r.is_ok() {
                         self.emergency_live.fetch_add(1, Ordering::Relaxed);
+                        self.stalls.emergency_alloc();
                     }
                     r
                 };

@@ -84,6 +84,7 @@ impl Cache {
                 }
                 let mut state = self.state.lock();
                 mag.flush_all(|addr| state.give_back(&self.name, addr));
+                state.settle(mag.publish());
             });
         }
     }
@@ -96,7 +97,12 @@ impl Cache {
         };
         let mut freed = 0;
         loop {
-            let slab = self.state.lock().slabs.remove_idle(ticks);
+            let slab = {
+                let mut state = self.state.lock();
+                let slab = state.slabs.remove_idle(ticks);
+                state.settle(0);
+                slab
+            };
             // vfree()d here, unlocked.
             match slab {
                 Some(slab) => drop(slab),
@@ -115,11 +121,13 @@ impl Cache {
         loop {
             let slab = {
                 let mut state = self.state.lock();
-                if state.slabs.empty_slabs() > 1 {
+                let slab = if state.slabs.empty_slabs() > 1 {
                     state.slabs.remove_empty()
                 } else {
                     None
-                }
+                };
+                state.settle(0);
+                slab
             };
             match slab {
                 Some(slab) => drop(slab),

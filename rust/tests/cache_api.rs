@@ -2,11 +2,14 @@
 
 //! rspl's caches through the exported C API, as a consumer uses them.
 
-use super::helpers::{create, create_raw, proc_row, GrowDelay};
+use super::helpers::{cache_of, create, create_raw, proc_row, GrowDelay};
 use crate::capi::*;
 use crate::flags::*;
 use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
-use crate::{params, report_format, report_places::REPORT_PATH};
+use crate::{
+    params, report_format,
+    report_places::{REPORT_PATH, STALLS_PATH},
+};
 use core::{
     ffi::c_void,
     ptr::null_mut,
@@ -323,6 +326,43 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
         return Err(Failed);
     };
     kassert_eq!(t, (s.emergency, s.emergency_max), (0, 2));
+    // The stall counters: one grow in flight (held up), one sleep for it
+    // that timed out, two emergency objects, both freed.
+    let stalls = cache.stall_counts();
+    kassert_eq!(
+        t,
+        (
+            stalls.waits,
+            stalls.timeouts,
+            stalls.emergency_allocs,
+            stalls.emergency_live
+        ),
+        (1, 1, 2, 0)
+    );
+    kassert!(
+        t,
+        stalls.wait_max_us >= 100_000 && stalls.wait_max_us == cache.wait_max_us(),
+        "worst wait {} us",
+        stalls.wait_max_us
+    );
+    let row = proc_row(STALLS_PATH, "rspl_test_emergency").ok_or(Failed)?;
+    let cols: KVec<&[u8]> = {
+        let mut v = KVec::new();
+        for w in row
+            .as_slice()
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+        {
+            v.push(w, GFP_KERNEL).map_err(|_| Failed)?;
+        }
+        v
+    };
+    // name grows grow_fail waits timeouts wait_max_us emerg_allocs emerg_live
+    kassert_eq!(t, cols.len(), 8);
+    kassert_eq!(t, cols[3], b"1");
+    kassert_eq!(t, cols[4], b"1");
+    kassert_eq!(t, cols[6], b"2");
+    kassert_eq!(t, cols[7], b"0");
     // Once the delay is lifted and the grow lands, the cache recovers.
     delay.lift();
     crate::memory::msleep(1700);
@@ -505,10 +545,71 @@ fn many_objects_across_many_slabs(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// `rspl_kmem_cache_inuse()` counts the objects callers hold, on rspl's
+/// slabs (magazines not counted) and on a Linux cache alike: ZFS multiplies
+/// it by the entry size.
+fn inuse_counts_objects(t: &mut Test) -> CaseResult {
+    for (name, flags) in [
+        ("rspl_test_inuse_slabs\0", KMC_KVMEM),
+        ("rspl_test_inuse_linux\0", KMC_SLAB),
+    ] {
+        let c = create(name, 512, 0, flags);
+        kassert!(t, !c.is_null());
+        let mut objs = [core::ptr::null_mut::<c_void>(); 37];
+        for (i, o) in objs.iter_mut().enumerate() {
+            // SAFETY: live cache.
+            *o = unsafe { rspl_kmem_cache_alloc(c, 0) };
+            kassert!(t, !o.is_null());
+            // SAFETY: live cache.
+            kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, i as u64 + 1);
+        }
+        for (i, &o) in objs.iter().enumerate() {
+            // SAFETY: each object is live and freed once.
+            unsafe { rspl_kmem_cache_free(c, o) };
+            // SAFETY: live cache.
+            kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, (36 - i) as u64);
+        }
+        // SAFETY: live, destroyed once.
+        unsafe { rspl_kmem_cache_destroy(c) };
+    }
+    Ok(())
+}
+
+/// Caches of one name get Linux caches of distinct names, the first
+/// `rspl-<name>`, so that SLUB never refuses (and warns about) the second.
+fn same_name_linux_caches(t: &mut Test) -> CaseResult {
+    let name = "rspl_test_twin\0";
+    let a = create(name, 200, 0, KMC_SLAB);
+    let b = create(name, 200, 0, KMC_SLAB);
+    let c = create(name, 200, 0, KMC_SLAB);
+    kassert!(t, !a.is_null() && !b.is_null() && !c.is_null());
+    fn linux<'a>(h: *mut c_void) -> Option<&'a [u8]> {
+        // SAFETY: the caller's `h` is live while the name is compared.
+        let cache = unsafe { cache_of(h) };
+        cache.linux_name().map(|n| n.as_bytes())
+    }
+    kassert_eq!(t, linux(a), Some(&b"rspl-rspl_test_twin"[..]));
+    kassert_eq!(t, linux(b), Some(&b"rspl-rspl_test_twin-2"[..]));
+    kassert_eq!(t, linux(c), Some(&b"rspl-rspl_test_twin-3"[..]));
+    // SAFETY: live cache, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(a) };
+    // The first name is free again.
+    let d = create(name, 200, 0, KMC_SLAB);
+    kassert!(t, !d.is_null());
+    kassert_eq!(t, linux(d), Some(&b"rspl-rspl_test_twin"[..]));
+    for h in [b, c, d] {
+        // SAFETY: live caches, each destroyed once.
+        unsafe { rspl_kmem_cache_destroy(h) };
+    }
+    Ok(())
+}
+
 kunit_suite!(
     suite,
     "rspl_cache_api",
     [
+        inuse_counts_objects,
+        same_name_linux_caches,
         bad_arguments_return_null,
         every_backing,
         every_alignment_odd_size,

@@ -7,8 +7,12 @@ use super::helpers::{create, proc_row};
 use crate::capi::*;
 use crate::flags::*;
 use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
-use crate::report_places::{spl_dir_held, REPORT_PATH};
-use crate::{memory::msleep, proc_fs::read_file, report_format::HEADER};
+use crate::report_places::{spl_dir_held, RECLAIM_PATH, REPORT_PATH};
+use crate::{
+    memory::msleep,
+    proc_fs::{read_file, write_file},
+    report_format::HEADER,
+};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{
     alloc::flags::GFP_KERNEL,
@@ -40,6 +44,68 @@ fn proc_file_is_only_header_without_caches(t: &mut Test) -> CaseResult {
     let n = read_file(REPORT_PATH, &mut buf);
     kassert_eq!(t, n, Ok(HEADER.len()));
     kassert_eq!(t, &buf[..HEADER.len()], HEADER.as_bytes());
+    Ok(())
+}
+
+/// The value of counter `key` in `/proc/rspl/kmem/reclaim`.
+fn reclaim_counter(key: &str) -> Option<u64> {
+    let mut buf = [0u8; 1024];
+    let n = read_file(RECLAIM_PATH, &mut buf).ok()?;
+    let text = core::str::from_utf8(&buf[..n]).ok()?;
+    let line = text.lines().find(|l| l.split(' ').next() == Some(key))?;
+    line.split(' ').nth(1)?.parse().ok()
+}
+
+/// `/proc/rspl/kmem/reclaim` counts reaps, `reap_active` calls and the
+/// shrinker's calls as they happen.
+fn reclaim_file_counts_calls(t: &mut Test) -> CaseResult {
+    let keys = [
+        "reclaimable_objects",
+        "shrinker_count_calls",
+        "shrinker_scan_calls",
+        "shrinker_scan_us",
+        "shrinker_scan_freed",
+        "reap_now_calls",
+        "reap_now_us",
+        "reap_active_calls",
+    ];
+    for key in keys {
+        kassert!(t, reclaim_counter(key).is_some(), "no counter {}", key);
+    }
+    let reaps = reclaim_counter("reap_now_calls").ok_or(Failed)?;
+    let actives = reclaim_counter("reap_active_calls").ok_or(Failed)?;
+    let counts = reclaim_counter("shrinker_count_calls").ok_or(Failed)?;
+    let c = create("rspl_test_reclaim_counts\0", 4096, 0, KMC_KVMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: live cache; the object is freed once; destroyed once.
+    unsafe {
+        let o = rspl_kmem_cache_alloc(c, 0);
+        kassert!(t, !o.is_null());
+        rspl_kmem_cache_free(c, o);
+        rspl_kmem_cache_reap_now(c);
+        rspl_kmem_cache_reap_now(c);
+        kassert_eq!(t, rspl_kmem_cache_reap_active(), 0);
+        rspl_kmem_cache_destroy(c);
+    }
+    // Others may reap meanwhile (the shrinker does not count as a reap).
+    let now = reclaim_counter("reap_now_calls").ok_or(Failed)?;
+    kassert!(t, now >= reaps + 2, "reap_now_calls {} -> {}", reaps, now);
+    let now = reclaim_counter("reap_active_calls").ok_or(Failed)?;
+    kassert!(t, now > actives, "reap_active_calls {} -> {}", actives, now);
+    // drop_caches runs every shrinker's count, rspl's among them.
+    kassert_eq!(
+        t,
+        write_file(c_str!("/proc/sys/vm/drop_caches"), b"2\n").ok(),
+        Some(2)
+    );
+    let now = reclaim_counter("shrinker_count_calls").ok_or(Failed)?;
+    kassert!(
+        t,
+        now > counts,
+        "shrinker_count_calls {} -> {}",
+        counts,
+        now
+    );
     Ok(())
 }
 
@@ -181,5 +247,6 @@ kunit_suite!(
         proc_file_is_only_header_without_caches,
         readable_while_caches_come_and_go,
         spl_path_shows_rspl_only_while_held,
+        reclaim_file_counts_calls,
     ]
 );
