@@ -121,17 +121,23 @@ fn until_some<T>(
         if nosleep {
             return None;
         }
-        tries = tries.saturating_add(1);
-        if tries >= 16 && tries.is_power_of_two() {
-            pr_warn!(
-                "cache {}: {} failed {} times, retrying\n",
-                cache.name(),
-                what,
-                tries
-            );
-        }
-        memory::msleep(tries.min(100));
+        back_off(cache, what, &mut tries);
     }
+}
+
+/// Sleeps before the next try of a failed allocation, longer as `tries`
+/// grows (up to 100 ms), reporting now and then that it is stuck.
+fn back_off(cache: &Cache, what: &str, tries: &mut u32) {
+    *tries = tries.saturating_add(1);
+    if *tries >= 16 && tries.is_power_of_two() {
+        pr_warn!(
+            "cache {}: {} failed {} times, retrying\n",
+            cache.name(),
+            what,
+            *tries
+        );
+    }
+    memory::msleep((*tries).min(100));
 }
 
 /// Reports a free that was refused: the object is left as it was.

@@ -54,26 +54,36 @@ impl Cache {
         // When the first miss happened, and the timeout then: the fast
         // path never reads the clock or the parameter.
         let mut since: Option<(Ktime, u32)> = None;
+        let mut failures: u32 = 0;
         loop {
             let deadlocked = this.flag(KMC_BIT_DEADLOCKED);
             // Out of objects: make sure a grow is on its way.
             Self::start_grow(this);
-            if nosleep || deadlocked {
-                // Never sleep; while the cache is marked deadlocked, do not
-                // wait again either: the stuck grow is still stuck.
-                return this.emergency_alloc(nosleep, zero).map(|p| (p, true));
-            }
-            let (start, timeout_ms) =
-                *since.get_or_insert_with(|| (Ktime::ktime_get(), params::grow_timeout_ms()));
-            let waited = ktime_ms_delta(Ktime::ktime_get(), start);
-            let left = (timeout_ms as i64 - waited).max(0) as u32;
-            match this.wait_for_grow(left) {
-                Miss::Emergency => return this.emergency_alloc(false, zero).map(|p| (p, true)),
-                Miss::Retry => {
-                    if let Some(obj) = this.take_object(mags) {
-                        return Some((obj, false));
-                    }
+            // Never sleep; while the cache is marked deadlocked, do not
+            // wait again either: the stuck grow is still stuck.
+            let emergency = nosleep || deadlocked || {
+                let (start, timeout_ms) =
+                    *since.get_or_insert_with(|| (Ktime::ktime_get(), params::grow_timeout_ms()));
+                let waited = ktime_ms_delta(Ktime::ktime_get(), start);
+                let left = (timeout_ms as i64 - waited).max(0) as u32;
+                matches!(this.wait_for_grow(left), Miss::Emergency)
+            };
+            if emergency {
+                if let Some(obj) = this.emergency_alloc(nosleep, zero) {
+                    return Some((obj, true));
                 }
+                if nosleep {
+                    return None;
+                }
+                // No memory for an emergency object either: back off, then
+                // look at the slabs again and, if they are still out, wait
+                // for a grow anew (one may have landed meanwhile), rather
+                // than retry the emergency allocation alone forever.
+                super::back_off(&this, "emergency allocation", &mut failures);
+                since = None;
+            }
+            if let Some(obj) = this.take_object(mags) {
+                return Some((obj, false));
             }
         }
     }
@@ -154,30 +164,23 @@ impl Cache {
         rejected.is_none()
     }
 
-    /// Allocates an emergency object with the caller's no-I/O flags. A
-    /// sleeping caller never gets `None`: it retries with a backoff.
+    /// Allocates an emergency object with the caller's no-I/O flags, or
+    /// `None` if there is no memory for one.
     fn emergency_alloc(&self, nosleep: bool, zero: bool) -> Option<NonNull<u8>> {
-        super::until_some(self, "emergency allocation", nosleep, || {
-            let new = {
-                let _noio = NoIoScope::enter();
-                NewEmergency::new(self.spec.size, self.spec.align, nosleep, zero)
-            };
-            if let Some(new) = new {
-                let inserted = {
-                    let mut state = self.state.lock();
-                    let r = state.emergency.insert(new);
-                    if r.is_ok() {
-                        self.emergency_live.fetch_add(1, Ordering::Relaxed);
-                        self.stalls.emergency_alloc();
-                    }
-                    r
-                };
-                // A refused object is dropped (kfree) here, unlocked.
-                if let Ok(obj) = inserted {
-                    return NonNull::new(obj as *mut u8);
-                }
+        let new = {
+            let _noio = NoIoScope::enter();
+            NewEmergency::new(self.spec.size, self.spec.align, nosleep, zero)
+        }?;
+        let inserted = {
+            let mut state = self.state.lock();
+            let r = state.emergency.insert(new);
+            if r.is_ok() {
+                self.emergency_live.fetch_add(1, Ordering::Relaxed);
+                self.stalls.emergency_alloc();
             }
-            None
-        })
+            r
+        };
+        // A refused object is dropped (kfree) here, unlocked.
+        NonNull::new(inserted.ok()? as *mut u8)
     }
 }

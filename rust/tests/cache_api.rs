@@ -545,6 +545,49 @@ fn many_objects_across_many_slabs(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// Objects larger than kmalloc() can serve (4 MiB): with the grow held
+/// up, the emergency allocation fails again and again, and the caller must
+/// go back to the slabs and get an object once the grow lands, rather than
+/// retry the emergency allocation forever.
+fn emergency_failure_falls_back_to_slabs(t: &mut Test) -> CaseResult {
+    let c = create("rspl_test_huge\0", 5 << 20, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    params::set_grow_timeout_ms(100);
+    let delay = GrowDelay::set(1500);
+    let start = Ktime::ktime_get();
+    // SAFETY: live cache.
+    let a = unsafe { rspl_kmem_cache_alloc(c, 0) };
+    let waited = ktime_ms_delta(Ktime::ktime_get(), start);
+    delay.lift();
+    kassert!(t, !a.is_null());
+    // The grow's 1.5 s and its 30 MiB __vmalloc() (slow under TCG), then
+    // at most one back-off of 100 ms: far from the hang it would be.
+    kassert!(
+        t,
+        (1500..=4000).contains(&waited),
+        "waited {} ms for a grow held up 1500 ms",
+        waited
+    );
+    // SAFETY: live cache.
+    let cache = unsafe { cache_of(c) };
+    let stalls = cache.stall_counts();
+    kassert_eq!(
+        t,
+        (
+            stalls.emergency_allocs,
+            stalls.timeouts,
+            stalls.grow_failures
+        ),
+        (0, 1, 0)
+    );
+    // SAFETY: the object is live and freed once; destroyed once.
+    unsafe {
+        rspl_kmem_cache_free(c, a);
+        rspl_kmem_cache_destroy(c);
+    }
+    Ok(())
+}
+
 /// `rspl_kmem_cache_inuse()` counts the objects callers hold, on rspl's
 /// slabs (magazines not counted) and on a Linux cache alike: ZFS multiplies
 /// it by the entry size.
@@ -610,6 +653,7 @@ kunit_suite!(
     [
         inuse_counts_objects,
         same_name_linux_caches,
+        emergency_failure_falls_back_to_slabs,
         bad_arguments_return_null,
         every_backing,
         every_alignment_odd_size,
