@@ -68,5 +68,6 @@ kvm_works() {
 
 # OpenZFS next to rspl: Debian's packages of it (bookworm-backports,
 # contrib), fetched by scripts/setup and built by scripts/openzfs-dir.
+# Of zfs-test (OpenZFS's test suite), only zinject is used.
 OPENZFS_DEB_VERSION="2.3.2-2~bpo12+2"
-OPENZFS_PACKAGES=(zfs-dkms zfsutils-linux libzfs6linux libnvpair3linux libuutil3linux libzpool6linux)
+OPENZFS_PACKAGES=(zfs-dkms zfsutils-linux libzfs6linux libnvpair3linux libuutil3linux libzpool6linux zfs-test)
