@@ -329,9 +329,18 @@ impl Cache {
             unsafe { memory::zero_object(obj.as_ptr() as usize, self.spec.size) };
         }
         if let Some(ctor) = self.callbacks.ctor {
+            // The constructor gets the flags the allocation was served
+            // with: a KM_SLEEP call in atomic context was served as
+            // KM_NOSLEEP, and a constructor that allocates with its
+            // kmflags must not sleep either.
+            let served = if kmflags & KM_NOSLEEP == 0 && memory::in_atomic() {
+                kmflags | KM_NOSLEEP
+            } else {
+                kmflags
+            };
             // SAFETY: the caller's constructor, on an object it owns, with
             // its private pointer, as the C API documents.
-            let ret = unsafe { ctor(obj.as_ptr().cast(), self.callbacks.private, kmflags) };
+            let ret = unsafe { ctor(obj.as_ptr().cast(), self.callbacks.private, served) };
             if ret != 0 {
                 // Not constructed: give it back without the destructor.
                 self.release(obj);

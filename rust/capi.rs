@@ -76,7 +76,12 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_create_owned(
         // SAFETY: a non-null `name` is NUL-terminated (contract).
         unsafe { CStr::from_char_ptr(name) }
     });
-    let shown = name.map_or("(null)", |n| n.to_str().unwrap_or("(not UTF-8)"));
+    // CStr's Display escapes what is not printable ASCII: a bad name shows
+    // as it is, without breaking the log line.
+    let shown: &dyn core::fmt::Display = match &name {
+        Some(n) => n,
+        None => &"(null)",
+    };
     let spec = match spec::check(
         name.map(|n| n.as_bytes()),
         size,

@@ -3,6 +3,9 @@
 //! The `KM_*` allocation flags and `KMC_*` cache flags of
 //! `include/rspl/kmem_cache.h`, with OpenZFS's values.
 
+/// No flag at all; only tests name it.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) const KM_SLEEP: i32 = 0x0000;
 pub(crate) const KM_NOSLEEP: i32 = 0x0001;
 pub(crate) const KM_PUSHPAGE: i32 = 0x0004;
 pub(crate) const KM_ZERO: i32 = 0x1000;

@@ -44,6 +44,15 @@ pub(crate) fn check(
     if name.len() > NAME_MAX {
         return Err("name is longer than 63 bytes");
     }
+    // A space or a newline would forge columns or rows of the report, a
+    // '/' would be a path in /sys/kernel/slab: OpenZFS's names are
+    // [A-Za-z0-9_].
+    if !name
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+    {
+        return Err("name has a character other than A-Z, a-z, 0-9, '_', '-' and '.'");
+    }
     if size == 0 {
         return Err("size is 0");
     }
@@ -79,6 +88,10 @@ pub(crate) fn check(
     }
     let align = align.max(8);
     let backing = match flags & KMC_BACKING_MASK {
+        KMC_SLAB if !Backing::Pages.fits(size.next_multiple_of(align)) => {
+            // SLUB would refuse it with a stack dump and rspl say ENOMEM.
+            return Err("objects too large for a Linux kmem_cache (KMC_SLAB)");
+        }
         KMC_SLAB => {
             return Ok(CacheSpec {
                 size,

@@ -10,7 +10,11 @@
  *
  * Constructors and destructors run once per allocation and once per free
  * (as in OpenZFS): every object a caller gets has been constructed, every
- * object it frees is destructed, and the two counts balance exactly.
+ * object it frees is destructed, and the two counts balance exactly. A
+ * constructor gets the flags the allocation is served with: KM_NOSLEEP
+ * added when a KM_SLEEP call came with IRQs off or in atomic context (as
+ * far as the kernel shows it: without CONFIG_PREEMPT_COUNT a held spinlock
+ * does not show, and not sleeping then is the caller's duty).
  */
 #ifndef _RSPL_KMEM_CACHE_H
 #define _RSPL_KMEM_CACHE_H
@@ -66,7 +70,10 @@ typedef void (*rspl_kmem_reclaim_t)(void *priv);
 
 /*
  * Creates a cache of @size-byte objects aligned to @align (0, or a power
- * of two up to PAGE_SIZE). @name is copied. @vmp must be NULL. @flags are
+ * of two up to PAGE_SIZE). @name is copied; it has 1 to 63 characters of
+ * A-Z, a-z, 0-9, '_', '-' and '.' (others would break the report's rows
+ * or sysfs). @vmp must be NULL. KMC_SLAB objects fit a Linux cache's slab
+ * (up to 4 MiB with 4 KiB pages). @flags are
  * KMC_* create flags; with no backing flag, objects up to the
  * spl_kmem_cache_slab_limit parameter pass through to a Linux kmem_cache
  * and larger ones live on rspl's slabs. Returns NULL, with a message
@@ -106,11 +113,18 @@ void rspl_kmem_cache_reap_now(struct rspl_kmem_cache *cache);
 int rspl_kmem_cache_reap_active(void);
 /* Accepted and ignored, as in OpenZFS. */
 void rspl_kmem_cache_set_move(struct rspl_kmem_cache *cache, void *move);
-/*
- * Objects of the cache that callers hold: allocated and not free in a
- * per-CPU magazine, emergency objects included. Exact when no CPU is
- * allocating from or freeing to the cache. (OpenZFS's SPL returns its
- * slabs' object capacity here, and 0 for a cache on a Linux kmem_cache.)
+/**
+ * rspl_kmem_cache_inuse() - Objects of a cache that callers hold.
+ * @cache: a live cache.
+ *
+ * Counts the objects allocated and not free in a per-CPU magazine,
+ * emergency objects included, on rspl's slabs and on a Linux cache alike.
+ * Exact when no CPU is allocating from or freeing to the cache.
+ * (OpenZFS's SPL returns its slabs' object capacity here, and 0 for a
+ * cache on a Linux kmem_cache.)
+ *
+ * Context: any context; takes the cache's spinlock (IRQs off).
+ * Return: the count; 0 for a NULL or destroyed @cache (reported).
  */
 u64 rspl_kmem_cache_inuse(struct rspl_kmem_cache *cache);
 /* Bytes one object takes in the cache, bookkeeping included. */
@@ -122,15 +136,26 @@ size_t rspl_kmem_cache_entry_size(struct rspl_kmem_cache *cache);
  */
 unsigned long rspl_kmem_cache_wait_max_us(struct rspl_kmem_cache *cache);
 
-/* Reaps every cache, as rspl_kmem_cache_reap_now() does one. Process context. */
+/**
+ * rspl_kmem_reap() - Reaps every cache, as rspl_kmem_cache_reap_now()
+ * reaps one (the SPL's spl_kmem_reap()).
+ *
+ * Context: process context; may sleep. Reclaim callbacks run.
+ */
 void rspl_kmem_reap(void);
 
 struct seq_file;
-/*
- * Writes rspl's slab report (the bytes of /proc/rspl/kmem/slab, in
- * OpenZFS's /proc/spl/kmem/slab format) into @m: for an SPL whose caches
- * rspl serves, to show as its own /proc/spl/kmem/slab. Call it from a
- * seq_file show callback (single_open()); returns 0.
+/**
+ * rspl_kmem_cache_report() - Writes rspl's slab report into a seq_file.
+ * @m: the seq_file of a running show callback (single_open()).
+ *
+ * Writes the bytes of /proc/rspl/kmem/slab (OpenZFS's /proc/spl/kmem/slab
+ * format, every rspl cache): for an SPL whose caches rspl serves, to show
+ * as its own /proc/spl/kmem/slab. When the report does not fit, seq_file
+ * calls the show callback again with a larger buffer.
+ *
+ * Context: process context; takes rspl's registry mutex.
+ * Return: 0; -EINVAL for a NULL @m (reported).
  */
 int rspl_kmem_cache_report(struct seq_file *m);
 
@@ -140,9 +165,15 @@ enum rspl_kmem_bytes {
 	RSPL_KMEM_ALLOC_BYTES,	/* object size times objects allocated */
 	RSPL_KMEM_MAX_BYTES,	/* object size times most objects allocated */
 };
-/*
- * Sums @what over the caches on rspl's own slabs whose flags have a bit of
- * @mask (the SPL's /proc/sys/kernel/spl/kmem/slab_kvmem_* files).
+/**
+ * rspl_kmem_cache_bytes() - Sums a slab figure over caches.
+ * @mask: KMC_* flags; a cache counts when its flags have one of them.
+ * @what: what to sum for each such cache on rspl's own slabs.
+ *
+ * For the SPL's /proc/sys/kernel/spl/kmem/slab_kvmem_* files.
+ *
+ * Context: process context; takes rspl's registry mutex.
+ * Return: the sum in bytes; 0 for an unknown @what.
  */
 unsigned long rspl_kmem_cache_bytes(unsigned int mask, enum rspl_kmem_bytes what);
 

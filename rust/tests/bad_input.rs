@@ -52,9 +52,6 @@ fn filled_with(obj: *mut c_void, len: usize, byte: u8) -> bool {
     bytes.iter().all(|&b| b == byte)
 }
 
-/// The header's `KM_SLEEP`: may sleep, never NULL.
-const KM_SLEEP: i32 = 0;
-
 const SMALL: usize = 200;
 
 fn checked_cache_refuses_every_bad_free(t: &mut Test) -> CaseResult {

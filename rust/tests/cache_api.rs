@@ -25,7 +25,49 @@ use kernel::{
 
 fn bad_arguments_return_null(t: &mut Test) -> CaseResult {
     let long = "a_name_longer_than_sixty_three_bytes_is_refused_by_rspl_create_x\0";
-    let cases: [(&str, *const c_char, usize, usize, *mut c_void, c_int); 9] = [
+    let cases: [(&str, *const c_char, usize, usize, *mut c_void, c_int); 14] = [
+        // Names that would break the report's rows and columns or sysfs.
+        (
+            "name with a space",
+            c_str!("a b").as_char_ptr(),
+            64,
+            0,
+            null_mut(),
+            0,
+        ),
+        (
+            "name with a newline",
+            c_str!("a\nb").as_char_ptr(),
+            64,
+            0,
+            null_mut(),
+            0,
+        ),
+        (
+            "name with a slash",
+            c_str!("a/b").as_char_ptr(),
+            64,
+            0,
+            null_mut(),
+            0,
+        ),
+        (
+            "name with a tab",
+            c_str!("a\tb").as_char_ptr(),
+            64,
+            0,
+            null_mut(),
+            0,
+        ),
+        // Larger than a Linux cache's slab (SLUB would dump a stack).
+        (
+            "KMC_SLAB of 32 MiB",
+            c_str!("t").as_char_ptr(),
+            OBJ_MAX,
+            0,
+            null_mut(),
+            KMC_SLAB as c_int,
+        ),
         ("NULL name", core::ptr::null(), 64, 0, null_mut(), 0),
         ("empty name", c_str!("").as_char_ptr(), 64, 0, null_mut(), 0),
         ("long name", long.as_ptr(), 64, 0, null_mut(), 0),
@@ -158,6 +200,8 @@ fn sizes_up_to_32_mib(t: &mut Test) -> CaseResult {
 }
 
 static CONSTRUCTED: AtomicI64 = AtomicI64::new(0);
+/// The flags the constructor was last called with.
+static CTOR_FLAGS: AtomicI64 = AtomicI64::new(-1);
 static DESTRUCTED: AtomicI64 = AtomicI64::new(0);
 const PRIVATE: usize = 0x5eed;
 
@@ -166,7 +210,8 @@ const PRIVATE: usize = 0x5eed;
 /// # Safety
 ///
 /// `obj` must be an object of at least 8 bytes.
-unsafe extern "C" fn ctor(obj: *mut c_void, private: *mut c_void, _flags: c_int) -> c_int {
+unsafe extern "C" fn ctor(obj: *mut c_void, private: *mut c_void, flags: c_int) -> c_int {
+    CTOR_FLAGS.store(flags.into(), Ordering::Relaxed);
     if private as usize == PRIVATE {
         // SAFETY: the object has at least 8 bytes.
         unsafe { *(obj as *mut u64) = 0xc0ffee };
@@ -226,6 +271,54 @@ fn constructor_destructor_private(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// A KM_SLEEP allocation with IRQs off is served as KM_NOSLEEP, and its
+/// constructor is told so (a constructor that allocates with its kmflags
+/// must not sleep either); with IRQs on it gets the caller's flags.
+fn constructor_gets_served_flags(t: &mut Test) -> CaseResult {
+    for flags in [KMC_VMEM, KMC_SLAB] {
+        // SAFETY: valid arguments; the callbacks follow the contract.
+        let c = unsafe {
+            rspl_kmem_cache_create_owned(
+                c_str!("rspl_test_ctor_flags").as_char_ptr(),
+                256,
+                0,
+                Some(ctor),
+                Some(dtor),
+                None,
+                PRIVATE as *mut c_void,
+                null_mut(),
+                flags as c_int,
+                null_mut(),
+            )
+        };
+        kassert!(t, !c.is_null());
+        for (irqs_off, kmflags, want) in [
+            (false, KM_SLEEP, KM_SLEEP),
+            (false, KM_PUSHPAGE, KM_PUSHPAGE),
+            (true, KM_SLEEP, KM_NOSLEEP),
+            (
+                true,
+                KM_PUSHPAGE | KM_ZERO,
+                KM_PUSHPAGE | KM_ZERO | KM_NOSLEEP,
+            ),
+        ] {
+            CTOR_FLAGS.store(-1, Ordering::Relaxed);
+            let o = {
+                let _irqs = irqs_off.then(crate::irq_lock::IrqsOff::new);
+                // SAFETY: live cache.
+                unsafe { rspl_kmem_cache_alloc(c, kmflags) }
+            };
+            kassert!(t, !o.is_null());
+            kassert_eq!(t, CTOR_FLAGS.load(Ordering::Relaxed), i64::from(want));
+            // SAFETY: freed once.
+            unsafe { rspl_kmem_cache_free(c, o) };
+        }
+        // SAFETY: live, destroyed once.
+        unsafe { rspl_kmem_cache_destroy(c) };
+    }
+    Ok(())
+}
+
 fn km_zero_zeroes(t: &mut Test) -> CaseResult {
     for flags in [KMC_VMEM, KMC_SLAB] {
         let c = create("rspl_test_zero\0", 1000, 0, flags);
@@ -249,15 +342,20 @@ fn km_zero_zeroes(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// An object of live cache `c`, and how many milliseconds it took.
+fn timed_alloc(c: *mut c_void, kmflags: c_int) -> (*mut c_void, i64) {
+    let start = Ktime::ktime_get();
+    // SAFETY: the caller passes a live cache.
+    let obj = unsafe { rspl_kmem_cache_alloc(c, kmflags) };
+    (obj, ktime_ms_delta(Ktime::ktime_get(), start))
+}
+
 fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
     let c = create("rspl_test_emergency\0", 65536, 0, KMC_VMEM);
     kassert!(t, !c.is_null());
     params::set_grow_timeout_ms(100);
     let delay = GrowDelay::set(1500);
-    let start = Ktime::ktime_get();
-    // SAFETY: live cache.
-    let a = unsafe { rspl_kmem_cache_alloc(c, 0) };
-    let waited = ktime_ms_delta(Ktime::ktime_get(), start);
+    let (a, waited) = timed_alloc(c, 0);
     kassert!(t, !a.is_null());
     // The timer's tick and the wakeup, slower under KASAN; a missed
     // timeout would wait for the whole 1.5 s grow.
@@ -269,10 +367,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
         waited
     );
     // Marked deadlocked: the next miss takes an emergency object at once.
-    let start = Ktime::ktime_get();
-    // SAFETY: live cache.
-    let b = unsafe { rspl_kmem_cache_alloc(c, KM_PUSHPAGE) };
-    let waited = ktime_ms_delta(Ktime::ktime_get(), start);
+    let (b, waited) = timed_alloc(c, KM_PUSHPAGE);
     kassert!(
         t,
         !b.is_null() && waited < 20,
@@ -554,10 +649,7 @@ fn emergency_failure_falls_back_to_slabs(t: &mut Test) -> CaseResult {
     kassert!(t, !c.is_null());
     params::set_grow_timeout_ms(100);
     let delay = GrowDelay::set(1500);
-    let start = Ktime::ktime_get();
-    // SAFETY: live cache.
-    let a = unsafe { rspl_kmem_cache_alloc(c, 0) };
-    let waited = ktime_ms_delta(Ktime::ktime_get(), start);
+    let (a, waited) = timed_alloc(c, 0);
     delay.lift();
     kassert!(t, !a.is_null());
     // The grow's 1.5 s and its 30 MiB __vmalloc() (slow under TCG), then
@@ -659,6 +751,7 @@ kunit_suite!(
         every_alignment_odd_size,
         sizes_up_to_32_mib,
         constructor_destructor_private,
+        constructor_gets_served_flags,
         km_zero_zeroes,
         emergency_path_with_injected_delay,
         reap_returns_every_slab,
