@@ -9,11 +9,13 @@ CONFIG ?= test
 KDIR ?= $(shell scripts/kernel-dir --config $(CONFIG))
 KBUILD_VARS = $(shell bash -c '. scripts/lib/common.sh; kbuild_vars')
 
+# Cleans first when the objects were built against another kernel.
 modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_VARS) modules
+	bash -c '. scripts/lib/common.sh; build_rspl $(KDIR)'
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_VARS) clean
+	rm -f .rspl-kdir
 
 # rustfmt and clippy over the crate, warnings as failures.
 check:

@@ -26,9 +26,22 @@ kbuild_vars() {
 	echo "LLVM=$LLVM_SUFFIX RUSTC=$RUSTC BINDGEN=$BINDGEN CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt"
 }
 
+# Cleans module directory $2 when its objects were built against another
+# kernel build dir than $1: kbuild would reuse them (its command lines name
+# the kernel's headers by relative paths, which look the same), and a
+# module built for another config (other slab flag bits, say) would load.
+# .rspl-kdir records the kernel the objects are for.
+clean_if_other_kernel() {
+	local kdir="$1" dir="$2" stamp="$2/.rspl-kdir"
+	[ "$(cat "$stamp" 2>/dev/null)" = "$kdir" ] && return 0
+	make -s -C "$kdir" M="$dir" $(kbuild_vars) clean >&2
+	echo "$kdir" >"$stamp"
+}
+
 # Builds rspl.ko in the work tree against the kernel build dir $1.
 build_rspl() {
 	local kdir="$1"
+	clean_if_other_kernel "$kdir" "$RSPL_ROOT"
 	make -s -C "$kdir" M="$RSPL_ROOT" $(kbuild_vars) -j"$(nproc)" modules >&2 ||
 		die "building rspl.ko against $kdir failed"
 }
@@ -37,6 +50,7 @@ build_rspl() {
 # kernel build dir $1, linking to rspl.ko's exports: build rspl.ko first.
 build_consumer() {
 	local kdir="$1" dir="$2"
+	clean_if_other_kernel "$kdir" "$dir"
 	make -s -C "$kdir" M="$dir" $(kbuild_vars) KBUILD_EXTRA_SYMBOLS="$RSPL_ROOT/Module.symvers" \
 		-j"$(nproc)" modules >&2 || die "building the module in $dir against $kdir failed"
 }
