@@ -252,6 +252,201 @@ def targets(icount, plain):
     return out + lines + ['']
 
 
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def pool_logs(paths):
+    """{alloc: {'recs': [pool record], 'starts': [pool_start record],
+    'hosts': [pool_host record]}} of the pool boots' logs (bench/pool.sh's
+    lines, and the host's load that scripts/bench adds), several boots of
+    one allocator merged; every log must have finished."""
+    out = {}
+    for path in paths or []:
+        cases, _ = parse(path)
+        if not cases.get('pool_done') or not cases.get('pool_start'):
+            sys.exit(f'report: the pool run in {path} did not finish')
+        run = out.setdefault(cases['pool_start'][0]['alloc'],
+                             {'recs': [], 'starts': [], 'hosts': []})
+        run['recs'] += cases.get('pool', [])
+        run['starts'] += cases['pool_start']
+        run['hosts'] += cases.get('pool_host', [])
+    return out
+
+
+# The pool's workloads, in the order of the table: (work, record size).
+def pool_work_name(work, rs, rec):
+    if work == 'files':
+        return f'{rec["files"]} files of 4 KiB'
+    return f'one {rec["mib"]} MiB file, {human(rs)} records'
+
+
+def pool_section(icount, plain):
+    """The pool boots: stock OpenZFS against ZFS on rspl."""
+    allocs = ('stock', 'rspl')
+    if not all(a in runs for runs in (icount, plain) for a in allocs):
+        return []
+    ic, pl = icount['stock']['starts'][0], plain['stock']['starts'][0]
+    one_cpu = all(st['cpus'] == 1 for a in allocs for st in icount[a]['starts'])
+    boots = len(plain['stock']['starts'])
+    loads = [float(h[k]) for a in allocs for h in plain[a]['hosts']
+             for k in ('load_start', 'load_end') if k in h]
+
+    def plural(n, word):
+        return f'{n} {word}' + ('' if n == 1 else 's')
+
+    def reps(runs):
+        return len(runs['stock']['recs']) // max(1, len({(r['work'], r['rs'])
+                                                       for r in runs['stock']['recs']}))
+
+    out = ['## A real pool: stock OpenZFS against ZFS on rspl', '',
+           'OpenZFS 2.3 in separate boots of the same `bench` kernel: **stock** '
+           '(OpenZFS\'s `spl.ko` and `zfs.ko`; rspl not loaded) and **ZFS on '
+           'rspl** (`rspl.ko`, then OpenZFS\'s `spl.ko` built with '
+           '`zfs/spl-on-rspl.patch`, whose `spl_kmem_cache_*` forward to '
+           'rspl\'s caches, then the same `zfs.ko` binary). The kernel\'s '
+           'command line is its default but `kunit.enable=0` (slab caches merged '
+           'as usual). The workloads (`bench/pool.sh`), each repetition on a new '
+           'pool on a file vdev in the guest\'s RAM (tmpfs), `checksum=sha256`, '
+           '`compression=off`, what is written made in tmpfs beforehand:', '',
+           '- **one file** of random data, record size 128 KiB or 1 MiB; timed: '
+           'the file written in 1 MiB writes and synced (`zpool sync`), the '
+           'pool exported and imported (so that the read comes from the vdev, '
+           'not the ARC), the file read (`dd` to `/dev/null`);',
+           '- **small files** of 4 KiB, record size 128 KiB; timed: unpacked '
+           'from a tar and synced, the pool exported and imported, every file '
+           'read (`cat`), every file removed and that synced.', '',
+           'Untimed, after the read: the memory figures, what was read checked '
+           'against its SHA-256; then the pool is destroyed.', '',
+           '- **Instructions**: a boot under `-icount shift=0,sleep=off` with ' +
+           (f'one vCPU, {plural(reps(icount), "repetition")} of each workload: '
+            'the guest clock over the timed part less the CPU\'s idle time '
+            '(`/proc/stat`), that is the instructions executed (the clock '
+            'advances 1 ns per instruction and jumps over idle time), per MiB '
+            'written (the same MiB are read back) or per file; the median, with '
+            'the smallest and the largest when there are several. One vCPU, '
+            'because the clock advances with every vCPU\'s instructions: with '
+            'two, a CPU\'s busy time would also count the other\'s '
+            'instructions while both run.'
+            if one_cpu else
+            f'{ic["cpus"]} vCPUs: the CPUs\' busy time (`/proc/stat`) per MiB '
+            'or per file, which overcounts: a CPU\'s busy time also counts the '
+            'other\'s instructions while both run.'),
+           f'- **Wall clock**: plain TCG boots with {pl["cpus"]} vCPUs, '
+           f'{plural(boots, "boot")} of each kind, stock and rspl in turn, '
+           f'{plural(reps(plain), "repetition")} of each workload in all: the '
+           'guest\'s clock (the host\'s) over the timed part; the median, with '
+           'the smallest and the largest. The ratio is of the medians; in '
+           'brackets, of the fastest runs. The host\'s other work shows in the '
+           'spread' + (f' (its load average: {min(loads):.1f} to {max(loads):.1f} '
+                       'during these boots)' if loads else '') + '.',
+           '- **Memory**, from the plain boots (the repetition with the median '
+           'total), right after the read, before the check and the export: '
+           '`Slab:` plus `VmallocUsed:` of `/proc/meminfo`, the pages of every '
+           'Linux slab cache, of every `kmalloc()` too large for one, and of '
+           'every `vmalloc()` area, the kernel\'s and the modules\' (their code '
+           'included) as well as the allocators\'. Stock OpenZFS\'s own slabs '
+           'are vmalloc\'d, rspl\'s kvmalloc\'d (kmalloc\'d pages when '
+           '`kmalloc()` can, vmalloc\'d otherwise), pass-through caches are '
+           'Linux slab caches: whatever the path, a page counts once. In '
+           'brackets: the Linux slab caches (`/proc/slabinfo`), the large '
+           'kmallocs (`Slab:` less those), vmalloc. Below it: what the '
+           'allocator reports for its own slabs (the `size` column of '
+           '`/proc/spl/kmem/slab`, summed), the ARC\'s size (its file data is '
+           'in scatter pages, outside these figures), and the same total after '
+           'the pool is destroyed and, once per boot, before the first pool '
+           '(with the modules loaded and the guest idle for 6 s).', '',
+           '| workload | figure | stock OpenZFS | ZFS on rspl | rspl/stock |',
+           '|---|---|---|---|---|']
+
+    def recs(runs, alloc, key):
+        return [r for r in runs[alloc]['recs'] if (r['work'], r['rs']) == key]
+
+    def spread(vals, scale, unit, digits):
+        """The median of vals / scale with unit, and the range when several."""
+        m = f'{median(vals) / scale:.{digits}f} {unit}'
+        if len(vals) == 1:
+            return m
+        return f'{m} ({min(vals) / scale:.{digits}f}-{max(vals) / scale:.{digits}f})'
+
+    def mib(kib):
+        return f'{kib / 1024:.1f} MiB'
+
+    def instr(r, phase):
+        if one_cpu:
+            return r[phase + 'elapsed_ns'] - r[phase + 'idle_ns']
+        return r[phase + 'busy_ns']
+
+    def total(r, p=''):
+        return r[p + 'slab_kib'] + r[p + 'vmalloc_kib']
+
+    def median_rec(rs, key):
+        """The repetition whose key is the median (the lower of the two
+        middle ones when their number is even)."""
+        rs = sorted(rs, key=key)
+        return rs[(len(rs) - 1) // 2]
+
+    keys = sorted({(r['work'], r['rs']) for a in allocs
+                   for r in icount[a]['recs'] + plain[a]['recs']},
+                  key=lambda k: (k[0] == 'files', k[1]))
+    for key in keys:
+        work = key[0]
+        ri = {a: recs(icount, a, key) for a in allocs}
+        rp = {a: recs(plain, a, key) for a in allocs}
+        per = 'file' if work == 'files' else 'MiB'
+        unit = (lambda r: r['files']) if work == 'files' else (lambda r: r['mib'])
+        phases = [('', f'instructions per {per} (icount)'),
+                  ('write_', '&nbsp;&nbsp;of which write and sync'),
+                  ('reimport_', '&nbsp;&nbsp;of which export and import'),
+                  ('read_', '&nbsp;&nbsp;of which read')]
+        if work == 'files':
+            phases.append(('remove_', '&nbsp;&nbsp;of which remove and sync'))
+        rows = []
+        if all(ri.values()):
+            scale, u = (1e3, 'k') if work == 'files' else (1e6, 'M')
+            for phase, what in phases:
+                v = {a: [instr(r, phase) / unit(r) for r in ri[a]] for a in allocs}
+                rows.append([what] + [spread(v[a], scale, u, 1) for a in allocs] +
+                            [f'{median(v["rspl"]) / median(v["stock"]):.3f}'
+                             if median(v['stock']) else '-'])
+        if all(rp.values()):
+            v = {a: [r['elapsed_ns'] / unit(r) for r in rp[a]] for a in allocs}
+            digits = 2 if work == 'files' else 1
+            rows.append([f'wall clock per {per} (plain, {pl["cpus"]} vCPUs)'] +
+                        [spread(v[a], 1e6, 'ms', digits) for a in allocs] +
+                        [f'{ratio(median(v["rspl"]), median(v["stock"]))} '
+                         f'({ratio(min(v["rspl"]), min(v["stock"]))})'])
+            m = {a: median_rec(rp[a], total) for a in allocs}
+            rows.append(['memory at the end: `Slab:` + `VmallocUsed:`'] +
+                        [f'{mib(total(m[a]))} ({mib(m[a]["slabinfo_kib"])} + '
+                         f'{mib(m[a]["slab_kib"] - m[a]["slabinfo_kib"])} + '
+                         f'{mib(m[a]["vmalloc_kib"])})' for a in allocs] +
+                        [ratio(total(m['rspl']), total(m['stock']))])
+            rows.append(['&nbsp;&nbsp;own slabs, as the allocator reports them'] +
+                        [mib(m[a]['own_kib']) for a in allocs] +
+                        [ratio(m['rspl']['own_kib'], m['stock']['own_kib'])])
+            if all(isinstance(m[a].get('arc_kib'), int) for a in allocs):
+                rows.append(['&nbsp;&nbsp;ARC size'] + [mib(m[a]['arc_kib']) for a in allocs] +
+                            [ratio(m['rspl']['arc_kib'], m['stock']['arc_kib'])])
+            g = {a: median_rec(rp[a], lambda r: total(r, 'gone_')) for a in allocs}
+            rows.append(['memory after the pool is destroyed'] +
+                        [mib(total(g[a], 'gone_')) for a in allocs] +
+                        [ratio(total(g['rspl'], 'gone_'), total(g['stock'], 'gone_'))])
+        name = pool_work_name(work, key[1], (ri['stock'] or rp['stock'])[0])
+        for row in rows:
+            out.append(f'| {name} | ' + ' | '.join(row) + ' |')
+    base = {a: [total(st, 'base_') for st in plain[a]['starts'] if 'base_slab_kib' in st]
+            for a in allocs}
+    if all(base.values()):
+        out.append('| - | memory before the first pool (plain) | ' +
+                   ' | '.join(spread([b * 1024 for b in base[a]], 1 << 20, 'MiB', 1)
+                              for a in allocs) + ' | ' +
+                   ratio(median(base['rspl']), median(base['stock'])) + ' |')
+    return out + ['']
+
+
 def chart(icount, path):
     import matplotlib
     matplotlib.use('Agg')
@@ -285,6 +480,9 @@ def main():
     ap.add_argument('--commit', default='?')
     ap.add_argument('--out', required=True)
     ap.add_argument('--chart', required=True)
+    # The pool boots (bench/pool.sh): one log for each allocator, stock and rspl.
+    ap.add_argument('--pool-icount', nargs='+', default=[])
+    ap.add_argument('--pool-plain', nargs='+', default=[])
     args = ap.parse_args()
     icount, kernel = parse(args.icount)
     plain, _ = parse(args.plain)
@@ -332,6 +530,7 @@ def main():
     doc += memory_table(plain)
     doc += emergency_table(icount, plain)
     doc += targets(icount, plain)
+    doc += pool_section(pool_logs(args.pool_icount), pool_logs(args.pool_plain))
     text = '\n'.join(doc)
     with open(args.out, 'w') as f:
         f.write(text)
