@@ -114,7 +114,9 @@ start_io() {
 		while ! [ -e /tmp/stop ]; do
 			dd if=$SRC/f3145851 of=/tank/r128/io$((i % 6)) bs=128k count=16 2>/dev/null || break
 			i=$((i + 1))
-			echo $i >/tmp/io.count
+			# Renamed into place: a write that fails under the hog (tmpfs)
+			# must not leave the count empty.
+			echo $i >/tmp/io.count.new && mv /tmp/io.count.new /tmp/io.count
 			[ $((i % 4)) = 0 ] && sync
 			sleep 0.1
 		done
