@@ -15,6 +15,11 @@ LIBCLANG_PATH=/usr/lib/llvm-19/lib
 KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 export LIBCLANG_PATH
 
+# Where scripts/setup keeps Debian's config for the installed 6.12 source.
+debian_config() {
+	echo "$RSPL_CACHE/debian/config-$(dpkg-query -W -f='${Version}' linux-source-6.12)"
+}
+
 log() { printf '\033[1m[rspl]\033[0m %s\n' "$*" >&2; }
 die() {
 	printf '\033[1;31m[rspl] error:\033[0m %s\n' "$*" >&2
