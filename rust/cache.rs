@@ -9,12 +9,14 @@
 //! takes the slow path of `cache/grow.rs`; giving memory back is
 //! `cache/reap.rs`.
 //!
-//! Constructors run once per allocation and destructors once per free.
+//! Constructors run once per allocation and destructors once per free
+//! that is accepted: a free is decided before any callback runs.
 
 mod grow;
 mod reap;
 
 use crate::{
+    complaints::{Complaints, Mistake},
     cpu_local::CpuLocal,
     emergency::EmergencySet,
     flags::*,
@@ -22,7 +24,8 @@ use crate::{
     irq_lock::IrqSpinLock,
     linux_cache::LinuxCache,
     magazine::Magazine,
-    memory, reclaim_stats,
+    memory::{self, EmergencyMemory},
+    reclaim_stats,
     report_format::{RowCounts, SlabCounts},
     slab::{FreeError, SlabLayout},
     slab_set::SlabSet,
@@ -97,10 +100,25 @@ impl State {
 
     /// Returns the object at `addr` to its slab, reporting a refusal (a
     /// double free, or a pointer that is no object of the cache).
-    fn give_back(&mut self, name: &CStr, addr: usize) {
+    fn give_back(&mut self, name: &CStr, complaints: &Complaints, addr: usize) {
         if let Err(e) = self.slabs.give(addr) {
-            report_refused(name.to_str().unwrap_or("?"), addr, e);
+            report_refused(name, complaints, addr, e);
         }
+    }
+}
+
+/// Reports a free that was refused, rate-limited: the object is left as it
+/// was, and no callback ran on it.
+#[cold]
+fn report_refused(name: &CStr, complaints: &Complaints, addr: usize, why: FreeError) {
+    if let Some(n) = complaints.note(Mistake::BadFree) {
+        pr_err!(
+            "cache {}: free of {:#x} refused: {:?}{}\n",
+            name,
+            addr,
+            why,
+            n
+        );
     }
 }
 
@@ -140,11 +158,6 @@ fn back_off(cache: &Cache, what: &str, tries: &mut u32) {
     memory::msleep((*tries).min(100));
 }
 
-/// Reports a free that was refused: the object is left as it was.
-fn report_refused(cache: &str, addr: usize, why: FreeError) {
-    pr_err!("cache {}: free of {:#x} refused: {:?}\n", cache, addr, why);
-}
-
 /// A value that `Cache` checks at every entry point, to refuse a pointer
 /// that is not a live cache (a destroyed one has it cleared).
 const CACHE_MAGIC: u64 = 0x7273_706c_6361_6368; // "rsplcach"
@@ -174,6 +187,8 @@ pub(crate) struct Cache {
     /// Whether the last grow failed (its waiters go to the emergency path).
     last_grow_failed: AtomicBool,
     stalls: StallStats,
+    /// The consumer's mistakes, counted and reported rate-limited.
+    complaints: Complaints,
     #[pin]
     state: IrqSpinLock<State>,
     #[pin]
@@ -247,6 +262,7 @@ impl Cache {
                 emergency_live: AtomicUsize::new(0),
                 last_grow_failed: AtomicBool::new(false),
                 stalls: StallStats::default(),
+                complaints: Complaints::new(),
                 state <- IrqSpinLock::new(new_spinlock!(State {
                     slabs: SlabSet::new(objs),
                     emergency: EmergencySet::new(),
@@ -292,11 +308,34 @@ impl Cache {
         atomic
     }
 
+    #[cold]
     fn report_atomic_sleep(&self) {
-        pr_err!(
-            "cache {}: KM_SLEEP allocation in atomic context, served as KM_NOSLEEP\n",
-            self.name()
-        );
+        if let Some(n) = self.complaints.note(Mistake::SleepInAtomic) {
+            pr_err!(
+                "cache {}: KM_SLEEP allocation in atomic context, served as KM_NOSLEEP{}\n",
+                self.name(),
+                n
+            );
+        }
+    }
+
+    fn refused(&self, addr: usize, why: FreeError) {
+        report_refused(&self.name, &self.complaints, addr, why);
+    }
+
+    /// Reports a consumer's `mistake` on this cache, rate-limited, as
+    /// "cache NAME: `what`".
+    #[cold]
+    pub(crate) fn complain(&self, mistake: Mistake, what: core::fmt::Arguments<'_>) {
+        if let Some(n) = self.complaints.note(mistake) {
+            pr_err!("cache {}: {}{}\n", self.name(), what, n);
+        }
+    }
+
+    /// The consumer's mistakes of a kind on this cache so far.
+    #[cfg(CONFIG_KUNIT)]
+    pub(crate) fn complaints(&self) -> &Complaints {
+        &self.complaints
     }
 
     /// Allocates an object; `None` only for `KM_NOSLEEP` (or a failing
@@ -389,11 +428,65 @@ impl Cache {
 
     /// Frees `obj`: destructor, then back to where it came from.
     pub(crate) fn free(&self, obj: NonNull<u8>) {
-        if let Some(dtor) = self.callbacks.dtor {
-            // SAFETY: the caller's destructor on the object it frees.
-            unsafe { dtor(obj.as_ptr().cast(), self.callbacks.private) };
+        let Some(dtor) = self.callbacks.dtor else {
+            return self.release(obj);
+        };
+        match &self.source {
+            Source::PassThrough { linux } => {
+                self.destruct(obj, dtor);
+                // SAFETY: the C API's contract: `obj` came from this cache
+                // and is freed once.
+                unsafe { linux.free(obj) };
+            }
+            Source::Slabs { mags, .. } => self.free_destructed(mags, obj, dtor),
         }
-        self.release(obj);
+    }
+
+    /// Runs the caller's destructor on `obj`, whose free was accepted.
+    fn destruct(&self, obj: NonNull<u8>, dtor: Dtor) {
+        // SAFETY: the caller's destructor on the object it frees, with its
+        // private pointer, as the C API documents.
+        unsafe { dtor(obj.as_ptr().cast(), self.callbacks.private) };
+    }
+
+    /// Frees `obj` of a cache with a destructor on rspl's slabs, deciding
+    /// first whether the free is accepted, so that a refused free runs no
+    /// callback: an emergency object is taken out of its hash first, a
+    /// checked cache's object is claimed in its slab (a second free of it
+    /// is refused while the destructor runs), and a free of the object
+    /// freed just before on this CPU is refused.
+    fn free_destructed(&self, mags: &CpuLocal<Magazine>, obj: NonNull<u8>, dtor: Dtor) {
+        let addr = obj.as_ptr() as usize;
+        if self.emergency_live.load(Ordering::Relaxed) > 0 {
+            if let Some(mem) = self.take_emergency(addr) {
+                self.destruct(obj, dtor);
+                // kfree()d here, after its destructor.
+                drop(mem);
+                return;
+            }
+        }
+        if self.spec.checked {
+            let claimed = self.state.lock().slabs.claim(addr);
+            if let Err(why) = claimed {
+                return self.refused(addr, why);
+            }
+            self.destruct(obj, dtor);
+            let surplus = {
+                let mut state = self.state.lock();
+                state.slabs.unclaim(addr);
+                state.settle(0);
+                state.slabs.empty_slabs() > 1
+            };
+            if surplus {
+                self.free_surplus_slabs();
+            }
+            return;
+        }
+        if mags.with_local(|mag| mag.last() == Some(addr)) == Some(true) {
+            return self.refused(addr, FreeError::DoubleFree);
+        }
+        self.destruct(obj, dtor);
+        self.to_magazine(mags, addr);
     }
 
     /// Returns `obj` to the cache without its destructor.
@@ -414,24 +507,35 @@ impl Cache {
     /// and at once in a checked cache, which has no magazines. A free of
     /// the object freed just before on this CPU is refused at once.
     fn put_object(&self, mags: &CpuLocal<Magazine>, addr: usize) {
-        if self.emergency_live.load(Ordering::Relaxed) > 0 && self.free_emergency(addr) {
+        if self.emergency_live.load(Ordering::Relaxed) > 0 && self.take_emergency(addr).is_some() {
+            // kfree()d as it went.
             return;
         }
-        let to_slabs = |state: &mut State| {
-            state.give_back(&self.name, addr);
-            state.settle(0);
-            state.slabs.empty_slabs() > 1
-        };
         if self.spec.checked {
-            if to_slabs(&mut self.state.lock()) {
+            if self.to_slabs(addr) {
                 self.free_surplus_slabs();
             }
             return;
         }
+        self.to_magazine(mags, addr);
+    }
+
+    /// Gives the object at `addr` straight back to the slabs; says whether
+    /// more than one slab is empty now.
+    fn to_slabs(&self, addr: usize) -> bool {
+        let mut state = self.state.lock();
+        state.give_back(&self.name, &self.complaints, addr);
+        state.settle(0);
+        state.slabs.empty_slabs() > 1
+    }
+
+    /// Puts the object at `addr` on this CPU's magazine, whose oldest half
+    /// goes back to the slabs when it is full.
+    fn to_magazine(&self, mags: &CpuLocal<Magazine>, addr: usize) {
         let surplus = mags
             .with_local(|mag| {
                 if mag.last() == Some(addr) {
-                    report_refused(self.name(), addr, FreeError::DoubleFree);
+                    self.refused(addr, FreeError::DoubleFree);
                     return false;
                 }
                 let Err(addr) = mag.push(addr) else {
@@ -439,28 +543,26 @@ impl Cache {
                 };
                 let mut state = self.state.lock();
                 let n = mag.batch();
-                mag.flush_oldest(n, |a| state.give_back(&self.name, a));
+                mag.flush_oldest(n, |a| state.give_back(&self.name, &self.complaints, a));
                 // Cannot fail: room for a batch was just made.
                 let _ = mag.push(addr);
                 state.settle(mag.publish());
                 state.slabs.empty_slabs() > 1
             })
-            .unwrap_or_else(|| to_slabs(&mut self.state.lock()));
+            .unwrap_or_else(|| self.to_slabs(addr));
         if surplus {
             self.free_surplus_slabs();
         }
     }
 
-    /// kfree()s the emergency object at `addr`, if it is one.
-    fn free_emergency(&self, addr: usize) -> bool {
+    /// Takes the emergency object at `addr` out of the hash, if it is one:
+    /// it is kfree()d when the result drops (outside the lock).
+    fn take_emergency(&self, addr: usize) -> Option<EmergencyMemory> {
         let mem = self.state.lock().emergency.remove(addr);
-        let found = mem.is_some();
-        if found {
+        if mem.is_some() {
             self.emergency_live.fetch_sub(1, Ordering::Relaxed);
         }
-        // kfree()d here, unlocked.
-        drop(mem);
-        found
+        mem
     }
 
     /// Objects callers hold: allocated from the slabs and not sitting in a
@@ -586,12 +688,13 @@ impl PinnedDrop for Cache {
             source,
             state,
             name,
+            complaints,
             ..
         } = this;
         if let Source::Slabs { mags, .. } = source {
             // `&mut` proves that no CPU uses the magazines any more.
             let mut state = state.lock();
-            mags.for_each_mut(|mag| mag.flush_all(|a| state.give_back(name, a)));
+            mags.for_each_mut(|mag| mag.flush_all(|a| state.give_back(name, complaints, a)));
         }
         let live = this.objects_live();
         // Objects nobody can free any more go with the cache; others may

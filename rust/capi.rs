@@ -5,6 +5,7 @@
 
 use crate::{
     cache::{Cache, Callbacks, Ctor, Dtor, Reclaim},
+    complaints::{Complaints, Mistake},
     flags::{
         KM_FLAGS_MASK, RSPL_KMEM_ALLOC_BYTES as BYTES_ALLOC, RSPL_KMEM_MAX_BYTES as BYTES_MAX,
         RSPL_KMEM_SLAB_BYTES as BYTES_SLAB,
@@ -41,13 +42,26 @@ unsafe fn cache_ref<'a>(cache: *mut c_void, what: &str) -> Option<&'a Cache> {
     }
 }
 
-/// Says why `cache` was refused by the C API's function `what`.
+/// Calls through handles that are no live cache, counted together.
+static BAD_HANDLES: Complaints = Complaints::new();
+
+/// The count of calls through bad handles.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn bad_handles() -> &'static Complaints {
+    &BAD_HANDLES
+}
+
+/// Says why `cache` was refused by the C API's function `what`
+/// (rate-limited).
 #[cold]
 fn refuse_handle(cache: *mut c_void, what: &str) {
+    let Some(n) = BAD_HANDLES.note(Mistake::BadHandle) else {
+        return;
+    };
     if cache.is_null() {
-        pr_err!("{}: NULL cache\n", what);
+        pr_err!("{}: NULL cache{}\n", what, n);
     } else {
-        pr_err!("{}: {:p} is not a live rspl cache\n", what, cache);
+        pr_err!("{}: {:p} is not a live rspl cache{}\n", what, cache, n);
     }
 }
 
@@ -147,10 +161,9 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_alloc(
         return core::ptr::null_mut();
     };
     if kmflags & !KM_FLAGS_MASK != 0 {
-        pr_err!(
-            "cache {}: unknown allocation flags {:#x}\n",
-            c.name(),
-            kmflags
+        c.complain(
+            Mistake::BadFlags,
+            format_args!("unknown allocation flags {kmflags:#x}, refused"),
         );
         return core::ptr::null_mut();
     }
@@ -169,7 +182,7 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_free(cache: *mut c_void, obj: *m
     };
     match NonNull::new(obj.cast::<u8>()) {
         Some(obj) => c.free(obj),
-        None => pr_err!("cache {}: free of NULL\n", c.name()),
+        None => c.complain(Mistake::NullFree, format_args!("free of NULL")),
     }
 }
 

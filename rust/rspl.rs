@@ -11,6 +11,7 @@ use kernel::prelude::*;
 mod addr_hash;
 mod cache;
 mod capi;
+mod complaints;
 mod counter;
 mod cpu_local;
 mod emergency;

@@ -61,8 +61,9 @@ pub(crate) enum FreeError {
 /// # Invariants
 ///
 /// `free` has room for every object of the slab, so pushing onto it never
-/// allocates; an index is on `free` exactly when its bit in `allocated` is
-/// clear.
+/// allocates; an index on `free` has its bit in `allocated` clear. An index
+/// with its bit clear that is not on `free` has been claimed by a free
+/// still running its destructor (`claim`), and still counts as in use.
 pub(crate) struct Slab {
     mem: SlabMemory,
     layout: SlabLayout,
@@ -123,6 +124,15 @@ impl Slab {
 
     /// Takes back the object at `addr`.
     pub(crate) fn give(&mut self, addr: usize) -> Result<(), FreeError> {
+        self.claim(addr)?;
+        self.unclaim(addr);
+        Ok(())
+    }
+
+    /// Accepts the free of the object at `addr`, or says why not, without
+    /// making it free yet: a second free of it is refused from now on, and
+    /// it is not handed out again before `unclaim`.
+    pub(crate) fn claim(&mut self, addr: usize) -> Result<(), FreeError> {
         if addr < self.base() || addr >= self.end() {
             return Err(FreeError::NotInCache);
         }
@@ -135,11 +145,23 @@ impl Slab {
         if self.allocated[i / 64] & bit == 0 {
             return Err(FreeError::DoubleFree);
         }
+        // INVARIANT: claimed: bit clear, not yet on `free`.
         self.allocated[i / 64] &= !bit;
+        Ok(())
+    }
+
+    /// Makes the object at `addr`, which `claim` accepted, free.
+    pub(crate) fn unclaim(&mut self, addr: usize) {
+        // `claim` checked `addr`: the arithmetic cannot fail.
+        let Some(i) = addr
+            .checked_sub(self.base())
+            .and_then(|off| off.checked_div(self.layout.stride))
+        else {
+            return;
+        };
         // Cannot fail or allocate: there is room for every object
         // (type invariant).
         let _ = self.free.push(i as u32, kernel::alloc::flags::GFP_NOWAIT);
-        Ok(())
     }
 
     /// Counts an aging tick spent empty; returns the ticks so far.

@@ -111,15 +111,51 @@ impl SlabSet {
 
     /// Takes back the object at `addr`.
     pub(crate) fn give(&mut self, addr: usize) -> Result<(), FreeError> {
+        let (end, was_full, now_empty) = self.with_slab_of(addr, |end, slab| {
+            let was_full = slab.is_full();
+            slab.give(addr).map(|()| (end, was_full, slab.inuse() == 0))
+        })??;
+        self.count_freed(end, was_full, now_empty);
+        Ok(())
+    }
+
+    /// Runs `f` on the slab holding `addr`, with its key.
+    fn with_slab_of<R>(
+        &mut self,
+        addr: usize,
+        f: impl FnOnce(usize, &mut Slab) -> R,
+    ) -> Result<R, FreeError> {
         let key = addr.checked_add(1).ok_or(FreeError::NotInCache)?;
         let mut cursor = self
             .slabs
             .cursor_lower_bound(&key)
             .ok_or(FreeError::NotInCache)?;
         let (&end, slab) = cursor.current_mut();
-        let was_full = slab.is_full();
-        slab.give(addr)?;
-        let now_empty = slab.inuse() == 0;
+        Ok(f(end, slab))
+    }
+
+    /// Accepts the free of the object at `addr` or says why not, leaving
+    /// it in use until `unclaim`: a free whose destructor must run first
+    /// is decided before the destructor runs (`Slab::claim`).
+    pub(crate) fn claim(&mut self, addr: usize) -> Result<(), FreeError> {
+        self.with_slab_of(addr, |_, slab| slab.claim(addr))?
+    }
+
+    /// Takes back the object at `addr`, which `claim` accepted.
+    pub(crate) fn unclaim(&mut self, addr: usize) {
+        // A claimed object keeps its slab in the set.
+        let Ok((end, was_full, now_empty)) = self.with_slab_of(addr, |end, slab| {
+            let was_full = slab.is_full();
+            slab.unclaim(addr);
+            (end, was_full, slab.inuse() == 0)
+        }) else {
+            return;
+        };
+        self.count_freed(end, was_full, now_empty);
+    }
+
+    /// Books an object given back to the slab ending at `end`.
+    fn count_freed(&mut self, end: usize, was_full: bool, now_empty: bool) {
         if was_full {
             // Cannot allocate: room for every slab was reserved in `add`.
             let _ = self.partial.push(end, GFP_NOWAIT);
@@ -129,7 +165,6 @@ impl SlabSet {
             self.stats.slabs_alloc -= 1;
         }
         self.stats.objs_alloc -= 1;
-        Ok(())
     }
 
     /// Counts an aging tick on every empty slab.

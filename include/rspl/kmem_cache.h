@@ -8,13 +8,10 @@
  * Define RSPL_SPL_COMPAT before including this header to also get the SPL
  * names (kmem_cache_create(), kmem_cache_alloc(), ...) mapped onto them.
  *
- * Constructors and destructors run once per allocation and once per free
- * (as in OpenZFS): every object a caller gets has been constructed, every
- * object it frees is destructed, and the two counts balance exactly. A
- * constructor gets the flags the allocation is served with: KM_NOSLEEP
- * added when a KM_SLEEP call came with IRQs off or in atomic context (as
- * far as the kernel shows it: without CONFIG_PREEMPT_COUNT a held spinlock
- * does not show, and not sleeping then is the caller's duty).
+ * Constructors and destructors run once per allocation and once per
+ * accepted free (as in OpenZFS): every object a caller gets has been
+ * constructed, every object whose free is accepted is destructed, and the
+ * two counts balance exactly. A refused free runs no callback.
  */
 #ifndef _RSPL_KMEM_CACHE_H
 #define _RSPL_KMEM_CACHE_H
@@ -69,19 +66,47 @@ typedef void (*rspl_kmem_dtor_t)(void *obj, void *priv);
 typedef void (*rspl_kmem_reclaim_t)(void *priv);
 
 /*
- * Creates a cache of @size-byte objects aligned to @align (0, or a power
- * of two up to PAGE_SIZE). @name is copied; it has 1 to 63 characters of
- * A-Z, a-z, 0-9, '_', '-' and '.' (others would break the report's rows
- * or sysfs). @vmp must be NULL. KMC_SLAB objects fit a Linux cache's slab
- * (up to 4 MiB with 4 KiB pages). @flags are
- * KMC_* create flags; with no backing flag, objects up to the
- * spl_kmem_cache_slab_limit parameter pass through to a Linux kmem_cache
- * and larger ones live on rspl's slabs. Returns NULL, with a message
- * naming the cache and the reason, on bad arguments or no memory.
+ * What every function checks, and what a bad call gets:
+ *
+ * - A NULL cache is refused (NULL, 0 or nothing happens) and reported. A
+ *   pointer that is not a live cache is refused when rspl can tell (it
+ *   checks a magic value); a destroyed cache's handle must not be used.
+ * - Messages about a caller's mistakes name the cache and are
+ *   rate-limited per cache and kind: the first is printed, later ones are
+ *   counted and the count printed at most every 5 seconds.
+ * - Nothing a caller passes makes rspl BUG() or WARN().
+ */
+
+/**
+ * rspl_kmem_cache_create() - Creates a cache.
+ * @name: 1 to 63 characters of A-Z, a-z, 0-9, '_', '-' and '.' (others
+ *        would break the report's rows or sysfs); copied.
+ * @size: object size, 1 to RSPL_KMEM_CACHE_OBJ_MAX bytes.
+ * @align: 0, or a power of two up to PAGE_SIZE.
+ * @ctor: NULL, or called on each object before an allocation returns it,
+ *        with @priv and the flags the allocation is served with; a
+ *        non-zero return fails the allocation (the object goes back
+ *        without its destructor).
+ * @dtor: NULL, or called on each object whose free is accepted, before
+ *        the object goes back; never on a refused free.
+ * @reclaim: NULL, or called with @priv when memory is reaped, to free
+ *           objects the caller can spare (process context, may sleep).
+ * @priv: passed to the callbacks.
+ * @vmp: must be NULL.
+ * @flags: KMC_CREATE_MASK flags. KMC_SLAB objects come from a Linux
+ *         kmem_cache and must fit its slab (4 MiB with 4 KiB pages);
+ *         KMC_KMEM, KMC_VMEM and KMC_KVMEM put them on rspl's slabs. With
+ *         none of these, objects up to the spl_kmem_cache_slab_limit
+ *         parameter pass through to a Linux kmem_cache, larger ones live
+ *         on rspl's slabs.
  *
  * The cache belongs to the calling module (THIS_MODULE). If that module
  * unloads without destroying it, rspl reports it and destroys it then,
  * freeing even the objects still allocated: no callback runs afterwards.
+ *
+ * Context: process context; may sleep.
+ * Return: the cache; NULL, with a message naming the cache and the
+ * reason, on bad arguments (-EINVAL's cases above) or no memory.
  */
 #define rspl_kmem_cache_create(name, size, align, ctor, dtor, reclaim, priv, vmp, flags) \
 	rspl_kmem_cache_create_owned(name, size, align, ctor, dtor, reclaim, \
@@ -90,29 +115,105 @@ struct rspl_kmem_cache *rspl_kmem_cache_create_owned(const char *name,
 		size_t size, size_t align, rspl_kmem_ctor_t ctor,
 		rspl_kmem_dtor_t dtor, rspl_kmem_reclaim_t reclaim, void *priv,
 		void *vmp, int flags, struct module *owner);
-/*
- * Destroys the cache. Objects still allocated are reported and their
- * memory is leaked rather than freed under a user.
+
+/**
+ * rspl_kmem_cache_destroy() - Destroys a cache.
+ * @cache: a live cache, which no other thread is using.
  *
- * Every function below reports a NULL or destroyed cache and refuses it.
- * A free of a pointer that is no object of the cache (another cache's, one
- * inside an object) or of an object already free is refused with a
- * message naming the cache: at once when the cache is checked (created
- * while the rspl_kmem_debug parameter was set, without KMC_NODEBUG),
- * otherwise only when the object leaves the per-CPU magazine, and until
- * then the cache may hand it out again (a free of the object freed just
- * before on the same CPU is refused at once). Use rspl_kmem_debug to find
- * such bugs.
+ * Waits for a reap of the cache still running (no callback runs once this
+ * returns). Objects still allocated are reported and their memory is
+ * leaked rather than freed under a user.
+ *
+ * Context: process context; may sleep.
  */
 void rspl_kmem_cache_destroy(struct rspl_kmem_cache *cache);
+
+/**
+ * rspl_kmem_cache_alloc() - Allocates an object.
+ * @cache: a live cache.
+ * @kmflags: KM_SLEEP, or KM_NOSLEEP, KM_PUSHPAGE and KM_ZERO or-ed;
+ *           unknown bits are refused (NULL, reported).
+ *
+ * KM_SLEEP may sleep and never returns NULL, unless the constructor fails.
+ * It waits for a slab grow at most the spl_kmem_cache_grow_timeout_ms
+ * parameter, then takes an emergency object (allocated without I/O).
+ * KM_PUSHPAGE (the I/O path) starts no I/O to satisfy the allocation.
+ * KM_NOSLEEP never sleeps and may return NULL.
+ *
+ * A KM_SLEEP call in atomic context is served as KM_NOSLEEP (reported),
+ * and its constructor gets KM_NOSLEEP too. rspl sees atomic context as
+ * in_atomic() and irqs_disabled() show it: with CONFIG_PREEMPT_COUNT
+ * (Debian's kernels have it) a held spinlock shows; without it, it does
+ * not, and passing KM_NOSLEEP under a spinlock is the caller's duty.
+ *
+ * Context: any context with KM_NOSLEEP; process context otherwise.
+ * Return: the object (zeroed with KM_ZERO, constructed with a
+ * constructor); NULL as above.
+ */
 void *rspl_kmem_cache_alloc(struct rspl_kmem_cache *cache, int kmflags);
+
+/**
+ * rspl_kmem_cache_free() - Frees an object.
+ * @cache: the live cache @obj came from.
+ * @obj: an object rspl_kmem_cache_alloc() returned and nobody freed.
+ *
+ * Runs the destructor, then gives the object back. What is checked
+ * depends on where the cache keeps its objects:
+ *
+ * - A checked cache (created while the rspl_kmem_debug parameter was set,
+ *   without KMC_NODEBUG; it keeps every object on rspl's slabs, without
+ *   per-CPU magazines) refuses at once, before any callback runs, a
+ *   double free, a pointer inside an object and any pointer that is no
+ *   object of the cache (another cache's, say): reported, and nothing
+ *   changes.
+ * - Another cache on rspl's slabs refuses at once, before its
+ *   destructor, a free of the object freed just before on the same CPU.
+ *   Other bad frees are found only when the object leaves the per-CPU
+ *   magazine: refused and reported then, but the destructor has run, and
+ *   until then the cache may hand the pointer out again.
+ * - A cache passing through to a Linux kmem_cache is checked as SLUB
+ *   checks: on a kernel with CONFIG_SLAB_FREELIST_HARDENED (Debian's),
+ *   another cache's object is warned about and goes back to its own
+ *   cache, and a double free of the last object freed is a BUG; other bad
+ *   frees corrupt that cache. Its Linux cache is never merged with
+ *   another, so the damage stays in the caller's cache.
+ *
+ * Use rspl_kmem_debug to find such bugs. A NULL @obj is refused
+ * (reported).
+ *
+ * Context: any context the destructor allows.
+ */
 void rspl_kmem_cache_free(struct rspl_kmem_cache *cache, void *obj);
-/* Returns free memory to the system now, calling the reclaim callback. */
+
+/**
+ * rspl_kmem_cache_reap_now() - Returns the cache's free memory now.
+ * @cache: a live cache.
+ *
+ * Flushes every CPU's magazine, calls the reclaim callback (while it
+ * frees objects), and frees the empty slabs.
+ *
+ * Context: process context; may sleep. Refused in atomic context
+ * (reported).
+ */
 void rspl_kmem_cache_reap_now(struct rspl_kmem_cache *cache);
-/* Whether a reap is running in any cache. */
+
+/**
+ * rspl_kmem_cache_reap_active() - Whether a reap is running in any cache.
+ *
+ * Context: any context.
+ * Return: 1 while a reap runs, else 0.
+ */
 int rspl_kmem_cache_reap_active(void);
-/* Accepted and ignored, as in OpenZFS. */
+
+/**
+ * rspl_kmem_cache_set_move() - Accepted and ignored, as in OpenZFS.
+ * @cache: a live cache.
+ * @move: the object-move callback, unused.
+ *
+ * Context: any context.
+ */
 void rspl_kmem_cache_set_move(struct rspl_kmem_cache *cache, void *move);
+
 /**
  * rspl_kmem_cache_inuse() - Objects of a cache that callers hold.
  * @cache: a live cache.
@@ -127,12 +228,28 @@ void rspl_kmem_cache_set_move(struct rspl_kmem_cache *cache, void *move);
  * Return: the count; 0 for a NULL or destroyed @cache (reported).
  */
 u64 rspl_kmem_cache_inuse(struct rspl_kmem_cache *cache);
-/* Bytes one object takes in the cache, bookkeeping included. */
+
+/**
+ * rspl_kmem_cache_entry_size() - Bytes one object takes in the cache.
+ * @cache: a live cache.
+ *
+ * The object's share of its slab (bookkeeping and slack included), or its
+ * size rounded to its alignment on a Linux cache.
+ *
+ * Context: any context.
+ * Return: the size; 0 for a refused @cache.
+ */
 size_t rspl_kmem_cache_entry_size(struct rspl_kmem_cache *cache);
-/*
+
+/**
+ * rspl_kmem_cache_wait_max_us() - The longest wait for a slab grow.
+ * @cache: a live cache.
+ *
  * The longest any caller has slept waiting for one of the cache's slab
- * grows, in microseconds: the grow timeout bounds it, give or take a
- * wakeup.
+ * grows: the grow timeout bounds it, give or take a wakeup.
+ *
+ * Context: any context.
+ * Return: microseconds; 0 for a refused @cache.
  */
 unsigned long rspl_kmem_cache_wait_max_us(struct rspl_kmem_cache *cache);
 

@@ -6,8 +6,7 @@
 //! for two ticks.
 
 use super::{Cache, Source};
-use crate::{flags::*, memory, registry};
-use kernel::prelude::*;
+use crate::{complaints::Mistake, flags::*, memory, registry};
 
 /// Aging ticks an empty slab stays before it is freed.
 const SLAB_IDLE_TICKS: u32 = 2;
@@ -22,7 +21,10 @@ impl Cache {
     /// Process context (it sends IPIs and vfree()s); refused otherwise.
     pub(crate) fn reap(&self) -> u64 {
         if memory::in_atomic() {
-            pr_err!("cache {}: reap in atomic context refused\n", self.name());
+            self.complain(
+                Mistake::ReapInAtomic,
+                format_args!("reap in atomic context refused"),
+            );
             return 0;
         }
         let _reaping = self.reap_lock.lock();
@@ -83,7 +85,7 @@ impl Cache {
                     return;
                 }
                 let mut state = self.state.lock();
-                mag.flush_all(|addr| state.give_back(&self.name, addr));
+                mag.flush_all(|addr| state.give_back(&self.name, &self.complaints, addr));
                 state.settle(mag.publish());
             });
         }

@@ -3,14 +3,21 @@
 //! Bad input to the C API: refused with a message, nothing corrupted, and
 //! the next valid call works. A checked cache (`rspl_kmem_debug`) refuses
 //! every bad free at once; an unchecked one refuses a repeated free at
-//! once and other bad frees when its magazine flushes.
+//! once and other bad frees when its magazine flushes. A free refused at
+//! once runs no destructor; messages are rate-limited.
 
-use super::helpers::{cache_of, create, slab_counts};
+use super::helpers::{cache_of, create, create_with, slab_counts};
 use crate::capi::*;
+use crate::complaints::Mistake;
 use crate::flags::*;
 use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
 use crate::{cache::Cache, params, report_format::RowCounts};
-use core::{ffi::c_void, ptr::null_mut};
+use core::{
+    ffi::c_void,
+    ptr::null_mut,
+    sync::atomic::{AtomicU64, Ordering},
+};
+use kernel::c_str;
 
 /// `rspl_kmem_debug` set while this lives.
 struct DebugMode;
@@ -229,6 +236,166 @@ fn unchecked_cache_refuses_foreign_objects_at_flush(t: &mut Test) -> CaseResult 
     Ok(())
 }
 
+/// Destructor calls, and what the destructor writes over an object.
+static DESTRUCTED: AtomicU64 = AtomicU64::new(0);
+const DESTRUCTED_BYTE: u8 = 0xdd;
+
+/// A destructor that counts its calls and overwrites the object's first
+/// 16 bytes, as a destructor tearing down its object would.
+///
+/// # Safety
+///
+/// `obj` must be an object of at least 16 bytes.
+unsafe extern "C" fn scribbling_dtor(obj: *mut c_void, _private: *mut c_void) {
+    DESTRUCTED.fetch_add(1, Ordering::Relaxed);
+    fill(obj, 16, DESTRUCTED_BYTE);
+}
+
+fn destructed() -> u64 {
+    DESTRUCTED.load(Ordering::Relaxed)
+}
+
+/// A checked cache refuses a double free, a pointer into an object and
+/// another cache's object before its destructor runs: the destructor is
+/// called once per accepted free and never touches a live object.
+fn checked_refusals_run_no_destructor(t: &mut Test) -> CaseResult {
+    let (a, b) = {
+        let _debug = DebugMode::on();
+        (
+            create_with(
+                c_str!("rspl_test_dtor_a"),
+                SMALL,
+                0,
+                None,
+                Some(scribbling_dtor),
+                0,
+            ),
+            create_with(
+                c_str!("rspl_test_dtor_b"),
+                SMALL,
+                0,
+                None,
+                Some(scribbling_dtor),
+                0,
+            ),
+        )
+    };
+    kassert!(t, !a.is_null() && !b.is_null());
+    // SAFETY: live until destroyed at the end.
+    let (ca, cb) = unsafe { (cache_of(a), cache_of(b)) };
+    // SAFETY: live caches.
+    let (a1, a2, b1) = unsafe {
+        (
+            rspl_kmem_cache_alloc(a, KM_SLEEP),
+            rspl_kmem_cache_alloc(a, KM_SLEEP),
+            rspl_kmem_cache_alloc(b, KM_SLEEP),
+        )
+    };
+    kassert!(t, !a1.is_null() && !a2.is_null() && !b1.is_null());
+    fill(a2, SMALL, 0xa2);
+    fill(b1, SMALL, 0xb1);
+    let before = destructed();
+    let refused = ca.complaints().count(Mistake::BadFree);
+    // SAFETY: each bad free is refused before any callback runs; `a1` is
+    // freed once, then once more (refused).
+    unsafe {
+        rspl_kmem_cache_free(a, b1);
+        rspl_kmem_cache_free(a, a2.cast::<u8>().add(8).cast());
+        rspl_kmem_cache_free(a, a1);
+        rspl_kmem_cache_free(a, a1);
+    }
+    kassert_eq!(t, destructed() - before, 1);
+    kassert_eq!(t, ca.complaints().count(Mistake::BadFree) - refused, 3);
+    kassert!(
+        t,
+        filled_with(a2, SMALL, 0xa2) && filled_with(b1, SMALL, 0xb1),
+        "a refused free's destructor wrote into a live object"
+    );
+    kassert_eq!(t, (allocated(t, ca)?, allocated(t, cb)?), (1, 1));
+    // SAFETY: every object is live and freed once, to its own cache.
+    unsafe {
+        rspl_kmem_cache_free(a, a2);
+        rspl_kmem_cache_free(b, b1);
+    }
+    kassert_eq!(t, destructed() - before, 3);
+    kassert_eq!(t, (allocated(t, ca)?, allocated(t, cb)?), (0, 0));
+    // SAFETY: live, destroyed once.
+    unsafe {
+        rspl_kmem_cache_destroy(a);
+        rspl_kmem_cache_destroy(b);
+    }
+    Ok(())
+}
+
+/// On an unchecked cache, the repeated free (refused at once) runs no
+/// destructor either.
+fn repeated_free_runs_no_destructor(t: &mut Test) -> CaseResult {
+    let _here = StayOnCpu::new();
+    let c = create_with(
+        c_str!("rspl_test_dtor_refree"),
+        BIG,
+        KMC_VMEM,
+        None,
+        Some(scribbling_dtor),
+        0,
+    );
+    kassert!(t, !c.is_null());
+    // SAFETY: live cache; `o` is freed twice on purpose, the second
+    // refused before its destructor.
+    let o = unsafe { rspl_kmem_cache_alloc(c, KM_SLEEP) };
+    kassert!(t, !o.is_null());
+    let before = destructed();
+    // SAFETY: as above.
+    unsafe {
+        rspl_kmem_cache_free(c, o);
+        rspl_kmem_cache_free(c, o);
+    }
+    kassert_eq!(t, destructed() - before, 1);
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
+/// A mistake in a loop is counted every time and reported once (then at
+/// most every `complaints::INTERVAL_MS`), per cache and kind.
+fn mistakes_are_rate_limited(t: &mut Test) -> CaseResult {
+    const N: u64 = 200;
+    let c = create("rspl_test_ratelimit\0", BIG, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: live until destroyed at the end.
+    let cache = unsafe { cache_of(c) };
+    let handles = bad_handles();
+    let (calls, reports) = (
+        handles.count(Mistake::BadHandle),
+        handles.reports(Mistake::BadHandle),
+    );
+    for _ in 0..N {
+        // SAFETY: a NULL object and a NULL cache are refused.
+        unsafe {
+            rspl_kmem_cache_free(c, null_mut());
+            kassert!(t, rspl_kmem_cache_alloc(c, 0x7fff_0000).is_null());
+            rspl_kmem_cache_free(null_mut(), null_mut());
+        }
+    }
+    for kind in [Mistake::NullFree, Mistake::BadFlags] {
+        let complaints = cache.complaints();
+        kassert_eq!(t, complaints.count(kind), N);
+        // The cache is new: its first mistake was reported; N calls
+        // take far less than the interval.
+        kassert_eq!(t, complaints.reports(kind), 1);
+    }
+    kassert_eq!(t, handles.count(Mistake::BadHandle) - calls, N);
+    kassert!(
+        t,
+        handles.reports(Mistake::BadHandle) - reports <= 1,
+        "bad handles reported {} times for {N} calls",
+        handles.reports(Mistake::BadHandle) - reports
+    );
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
 fn null_and_absurd_arguments(t: &mut Test) -> CaseResult {
     // SAFETY: NULL caches are refused with a message.
     unsafe {
@@ -285,6 +452,9 @@ kunit_suite!(
         kmc_nodebug_opts_out,
         unchecked_cache_refuses_a_repeated_free,
         unchecked_cache_refuses_foreign_objects_at_flush,
+        checked_refusals_run_no_destructor,
+        repeated_free_runs_no_destructor,
+        mistakes_are_rate_limited,
         null_and_absurd_arguments,
     ]
 );

@@ -4,7 +4,11 @@
 //! reading its counters and its report row.
 
 use crate::{
-    cache::Cache, capi::rspl_kmem_cache_create_owned, params, proc_fs::read_file, report_format,
+    cache::{Cache, Ctor, Dtor},
+    capi::rspl_kmem_cache_create_owned,
+    params,
+    proc_fs::read_file,
+    report_format,
 };
 use core::{ffi::c_void, ptr::null_mut};
 use kernel::{
@@ -54,6 +58,34 @@ pub(crate) unsafe fn create_raw(
             null_mut(),
             vmp,
             flags,
+            null_mut(),
+        )
+    }
+}
+
+/// Creates a cache with a constructor and a destructor that get
+/// `private`.
+pub(crate) fn create_with(
+    name: &CStr,
+    size: usize,
+    flags: u32,
+    ctor: Option<Ctor>,
+    dtor: Option<Dtor>,
+    private: usize,
+) -> *mut c_void {
+    // SAFETY: `name` is NUL-terminated; the callbacks are the tests' own,
+    // callable for the cache's life.
+    unsafe {
+        rspl_kmem_cache_create_owned(
+            name.as_char_ptr(),
+            size,
+            0,
+            ctor,
+            dtor,
+            None,
+            private as *mut c_void,
+            null_mut(),
+            flags as c_int,
             null_mut(),
         )
     }
