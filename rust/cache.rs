@@ -176,6 +176,9 @@ pub(crate) struct Cache {
     callbacks: Callbacks,
     /// The module that made the cache (its address; 0 for none).
     owner: usize,
+    /// The C API's handle of the cache (`handles.rs`); 0 until the
+    /// registry gives it one.
+    handle: AtomicUsize,
     /// Its owner went away without destroying it: what it left allocated
     /// is freed with the cache, as nobody can free it any more.
     abandoned: AtomicBool,
@@ -256,6 +259,7 @@ impl Cache {
                 spec,
                 callbacks,
                 owner,
+                handle: AtomicUsize::new(0),
                 abandoned: AtomicBool::new(false),
                 source,
                 flags: AtomicUsize::new(spec.flags as usize),
@@ -666,6 +670,15 @@ impl Cache {
 
     pub(crate) fn owner(&self) -> usize {
         self.owner
+    }
+
+    /// The C API's handle of the cache.
+    pub(crate) fn handle(&self) -> usize {
+        self.handle.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_handle(&self, handle: usize) {
+        self.handle.store(handle, Ordering::Relaxed);
     }
 
     /// Destroys the cache for an owner that has gone: as `mark_destroyed`,

@@ -10,6 +10,7 @@ use crate::{
         KM_FLAGS_MASK, RSPL_KMEM_ALLOC_BYTES as BYTES_ALLOC, RSPL_KMEM_MAX_BYTES as BYTES_MAX,
         RSPL_KMEM_SLAB_BYTES as BYTES_SLAB,
     },
+    handles,
     proc_report::{self, ReportKind},
     reclaim_stats, registry,
     report_format::RowCounts,
@@ -23,17 +24,17 @@ use kernel::{
 };
 
 /// The cache behind a C handle, if it is a live one. Inline: every call
-/// of the C API starts here, and the check is two loads and a compare.
+/// of the C API starts here, and the check is a table lookup
+/// (`handles.rs`): a stale or made-up handle reads no freed memory.
 ///
 /// # Safety
 ///
-/// `cache` must be null or a pointer that `rspl_kmem_cache_create`
-/// returned and `rspl_kmem_cache_destroy` has not destroyed.
+/// A live cache's handle must not be destroyed while the reference is
+/// used (the caller does not use a cache while destroying it).
 #[inline(always)]
 unsafe fn cache_ref<'a>(cache: *mut c_void, what: &str) -> Option<&'a Cache> {
-    // SAFETY: by the caller's contract a non-null pointer came from
-    // `Arc::into_raw` (in create) and its reference is still held.
-    match unsafe { cache.cast::<Cache>().as_ref() } {
+    // SAFETY: the caller's contract.
+    match unsafe { handles::lookup(cache as usize) } {
         Some(c) if c.is_live() => Some(c),
         _ => {
             refuse_handle(cache, what);
@@ -125,7 +126,7 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_create_owned(
         Cache::new(name, spec, callbacks, owner as usize, linux_name)
     }) {
         // The registry holds the reference the handle stands for.
-        Ok(cache) => &*cache as *const Cache as *mut c_void,
+        Ok(cache) => cache.handle() as *mut c_void,
         Err(e) => {
             pr_err!("cannot create cache {}: {:?}\n", shown, e);
             core::ptr::null_mut()
@@ -143,7 +144,7 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_destroy(cache: *mut c_void) {
         return;
     };
     c.mark_destroyed();
-    let owned = registry::get().and_then(|r| r.remove(cache.cast()));
+    let owned = registry::get().and_then(|r| r.remove(c));
     // The last reference drops here, or in a grow still in flight.
     drop(owned);
 }

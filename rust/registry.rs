@@ -4,7 +4,7 @@
 //! the module-wide pieces caches share: the grow workqueue and the count
 //! of reaps running.
 
-use crate::{cache::Cache, grow_wait::GrowQueue, vec_ext::VecExt};
+use crate::{cache::Cache, grow_wait::GrowQueue, handles, vec_ext::VecExt};
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::{
     alloc::flags::{__GFP_NOWARN, GFP_KERNEL, GFP_NOWAIT},
@@ -67,7 +67,8 @@ impl Registry {
     /// `rspl-<name>-<n>` when live caches have taken that (n from 2), so
     /// that two caches of one name never clash in `/sys/kernel/slab`
     /// (SLUB would warn and refuse the second) and none takes the entry of
-    /// a cache OpenZFS's own SPL named `<name>`.
+    /// a cache OpenZFS's own SPL named `<name>`. The cache gets its C
+    /// API handle (`handles.rs`).
     pub(crate) fn create(
         &self,
         name: &CStr,
@@ -75,7 +76,12 @@ impl Registry {
     ) -> Result<Arc<Cache>> {
         let _creating = self.creating.lock();
         let cache = make(self.free_linux_name(name)?)?;
-        self.add(cache.clone())?;
+        let handle = handles::assign(&cache)?;
+        cache.set_handle(handle);
+        if let Err(e) = self.add(cache.clone()) {
+            handles::release(handle);
+            return Err(e);
+        }
         Ok(cache)
     }
 
@@ -141,18 +147,23 @@ impl Registry {
         Some(all)
     }
 
-    /// Takes the cache at `ptr` out of the registry.
-    pub(crate) fn remove(&self, ptr: *const Cache) -> Option<Arc<Cache>> {
-        let mut caches = self.caches.lock();
-        let i = caches.iter().position(|c| core::ptr::eq(&**c, ptr))?;
-        caches.remove_at(i)
+    /// Takes `cache` out of the registry: its handle names nothing from
+    /// now on.
+    pub(crate) fn remove(&self, cache: &Cache) -> Option<Arc<Cache>> {
+        self.remove_where(|c| core::ptr::eq(c, cache))
     }
 
     /// Takes a cache that module `owner` made out of the registry.
     pub(crate) fn remove_owned_by(&self, owner: usize) -> Option<Arc<Cache>> {
+        self.remove_where(|c| c.owner() == owner)
+    }
+
+    fn remove_where(&self, pick: impl Fn(&Cache) -> bool) -> Option<Arc<Cache>> {
         let mut caches = self.caches.lock();
-        let i = caches.iter().position(|c| c.owner() == owner)?;
-        caches.remove_at(i)
+        let i = caches.iter().position(|c| pick(c))?;
+        let cache = caches.remove_at(i)?;
+        handles::release(cache.handle());
+        Some(cache)
     }
 
     /// Calls `f` on every cache in creation order, under the registry lock.
@@ -192,8 +203,10 @@ impl Drop for Installed {
                 "cache {} was never destroyed; destroying it at unload\n",
                 cache.name()
             );
+            handles::release(cache.handle());
             cache.mark_destroyed();
         }
+        handles::free_pages();
         // Pending grows still hold references: the workqueue drains when
         // the registry drops, after the pointer is gone.
         drop(left);

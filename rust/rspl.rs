@@ -6,6 +6,9 @@
 //! writeback path: growth runs on a workqueue, callers wait with a timeout
 //! and then take an emergency object from `kmalloc(GFP_NOIO)`.
 
+// `Cache`'s pin_init! has more fields than the default limit expands.
+#![recursion_limit = "256"]
+
 use kernel::prelude::*;
 
 mod addr_hash;
@@ -17,6 +20,7 @@ mod cpu_local;
 mod emergency;
 mod flags;
 mod grow_wait;
+mod handles;
 mod irq_lock;
 mod linux_cache;
 mod magazine;

@@ -68,9 +68,12 @@ typedef void (*rspl_kmem_reclaim_t)(void *priv);
 /*
  * What every function checks, and what a bad call gets:
  *
- * - A NULL cache is refused (NULL, 0 or nothing happens) and reported. A
- *   pointer that is not a live cache is refused when rspl can tell (it
- *   checks a magic value); a destroyed cache's handle must not be used.
+ * - A cache handle is opaque: it is not the address of anything. A handle
+ *   that names no live cache (NULL, made up, or a destroyed cache's) is
+ *   refused (NULL, 0 or nothing happens) and reported, and rspl reads no
+ *   freed memory to tell; a destroyed cache's handle never reaches a cache
+ *   created later. A call that races with the destroy of its own cache is
+ *   the caller's bug, and is not caught.
  * - Messages about a caller's mistakes name the cache and are
  *   rate-limited per cache and kind: the first is printed, later ones are
  *   counted and the count printed at most every 5 seconds.

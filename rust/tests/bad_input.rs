@@ -396,6 +396,61 @@ fn mistakes_are_rate_limited(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// A destroyed cache's handle is refused without reading freed memory,
+/// and never reaches a cache created since (which often takes the
+/// destroyed one's memory); made-up handles are refused too.
+fn stale_handles_are_refused(t: &mut Test) -> CaseResult {
+    for round in 0..32 {
+        let old = create("rspl_test_stale\0", BIG, 0, KMC_VMEM);
+        kassert!(t, !old.is_null());
+        // SAFETY: live, destroyed once; from here on `old` is stale.
+        unsafe { rspl_kmem_cache_destroy(old) };
+        let new = create("rspl_test_stale\0", BIG, 0, KMC_VMEM);
+        kassert!(t, !new.is_null() && new != old, "round {round}");
+        // SAFETY: every call through the stale handle is refused; none
+        // reaches `new`, which stays live.
+        unsafe {
+            kassert!(t, rspl_kmem_cache_alloc(old, KM_SLEEP).is_null());
+            kassert_eq!(t, rspl_kmem_cache_inuse(old), 0);
+            rspl_kmem_cache_reap_now(old);
+            rspl_kmem_cache_destroy(old);
+        }
+        // SAFETY: `new` is live; `o` is freed through the stale handle
+        // (refused), then once to its cache.
+        unsafe {
+            let o = rspl_kmem_cache_alloc(new, KM_SLEEP);
+            kassert!(
+                t,
+                !o.is_null(),
+                "round {round}: the new cache was destroyed"
+            );
+            rspl_kmem_cache_free(old, o);
+            kassert_eq!(t, rspl_kmem_cache_inuse(new), 1);
+            rspl_kmem_cache_free(new, o);
+            rspl_kmem_cache_destroy(new);
+        }
+    }
+    let local = 0u64;
+    for bogus in [
+        &local as *const u64 as usize,
+        1,
+        0x1_0000,
+        0xdead_0001,
+        usize::MAX,
+    ] {
+        // SAFETY: made-up handles are refused before anything is read.
+        unsafe {
+            kassert!(
+                t,
+                rspl_kmem_cache_alloc(bogus as *mut c_void, KM_SLEEP).is_null(),
+                "{bogus:#x}"
+            );
+            rspl_kmem_cache_destroy(bogus as *mut c_void);
+        }
+    }
+    Ok(())
+}
+
 fn null_and_absurd_arguments(t: &mut Test) -> CaseResult {
     // SAFETY: NULL caches are refused with a message.
     unsafe {
@@ -455,6 +510,7 @@ kunit_suite!(
         checked_refusals_run_no_destructor,
         repeated_free_runs_no_destructor,
         mistakes_are_rate_limited,
+        stale_handles_are_refused,
         null_and_absurd_arguments,
     ]
 );

@@ -348,7 +348,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
         waited
     );
     // SAFETY: `c` is a live cache created by rspl_kmem_cache_create.
-    let cache = unsafe { &*(c as *const crate::cache::Cache) };
+    let cache = unsafe { cache_of(c) };
     let (flags, counts) = cache.row();
     kassert!(
         t,
@@ -456,7 +456,7 @@ fn reap_returns_every_slab(t: &mut Test) -> CaseResult {
     kassert!(t, !c.is_null());
     exercise(t, c, 200, 20000, 8)?;
     // SAFETY: `c` is live.
-    let cache = unsafe { &*(c as *const crate::cache::Cache) };
+    let cache = unsafe { cache_of(c) };
     // SAFETY: `c` is live.
     unsafe { rspl_kmem_cache_reap_now(c) };
     let (_, counts) = cache.row();

@@ -98,8 +98,9 @@ pub(crate) fn create_with(
 /// `c` must be a live cache from `rspl_kmem_cache_create`, not destroyed
 /// while the reference is used.
 pub(crate) unsafe fn cache_of<'a>(c: *mut c_void) -> &'a Cache {
-    // SAFETY: the handle is the address of the live cache (caller).
-    unsafe { &*(c as *const Cache) }
+    // SAFETY: the handle is live and stays so (caller).
+    let cache = unsafe { crate::handles::lookup(c as usize) };
+    cache.expect("a live cache's handle")
 }
 
 /// The slab counters of a cache on rspl's own slabs, as its row shows them.
