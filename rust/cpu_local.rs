@@ -3,12 +3,13 @@
 //! A value per CPU that only its own CPU touches, with IRQs off: from the
 //! CPU's own code path ([`CpuLocal::with_local`]) or from an IPI
 //! ([`CpuLocal::on_each_cpu`]). No lock and no shared atomic guards it:
-//! IRQs off on the owning CPU is the whole of the exclusion.
+//! IRQs off on the owning CPU is the whole of the exclusion. A dead CPU's
+//! value is touched by the CPU-hotplug teardown ([`CpuLocal::with_dead`]).
 //!
 //! Each value publishes a gauge (a count, e.g. how many objects it holds)
 //! that other CPUs may read at any time, exact when the CPUs are quiet.
 
-use crate::{irq_lock::IrqsOff, shim};
+use crate::{cpu_hotplug::DeadCpu, irq_lock::IrqsOff, shim};
 use core::{
     cell::{Cell, UnsafeCell},
     ffi::c_void,
@@ -33,7 +34,8 @@ struct Slot<T> {
 /// # Invariants
 ///
 /// `slots[cpu]` is only ever accessed mutably on CPU `cpu` with IRQs off,
-/// and then only while its `busy` flag is set.
+/// or while CPU `cpu` is dead (`DeadCpu`), and then only while its `busy`
+/// flag is set.
 pub(crate) struct CpuLocal<T> {
     slots: KVec<KBox<Slot<T>>>,
 }
@@ -69,15 +71,24 @@ impl<T: Gauge> CpuLocal<T> {
         Self::enter(self.slots.get(cpu as usize)?, f)
     }
 
+    /// Runs `f` on a dead CPU's value, from the CPU-hotplug teardown that
+    /// `cpu` stands for. `None` if the CPU has no slot.
+    pub(crate) fn with_dead<R>(&self, cpu: &DeadCpu, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        // The slot's CPU runs nothing until the teardown returns, and no
+        // other CPU takes it for its own (`DeadCpu`'s invariant).
+        Self::enter(self.slots.get(cpu.id() as usize)?, f)
+    }
+
     /// Runs `f` on the slot's value. Must be called on the slot's CPU with
-    /// IRQs off.
+    /// IRQs off, or for a dead CPU (`with_dead`).
     fn enter<R>(slot: &Slot<T>, f: impl FnOnce(&mut T) -> R) -> Option<R> {
         if slot.busy.replace(true) {
             return None;
         }
         // SAFETY: we are on the slot's CPU with IRQs off, so no other code
-        // runs here, other CPUs never touch the slot's value (invariant),
-        // and `busy` was clear: no other reference to the value exists.
+        // runs here, or the slot's CPU is dead and runs nothing; other CPUs
+        // never touch the slot's value otherwise (invariant), and `busy`
+        // was clear: no other reference to the value exists.
         let value = unsafe { &mut *slot.value.get() };
         let r = f(value);
         slot.gauge.store(value.gauge(), Ordering::Relaxed);

@@ -229,6 +229,28 @@ pub(crate) fn on_cpu<F: FnMut() + Send>(cpu: u32, mut f: F) -> bool {
     ret == 0
 }
 
+/// A CPU taken offline for a test, brought back online on drop (so that
+/// a failing case leaves the next ones their CPUs).
+pub(crate) struct CpuOffline(u32);
+
+impl CpuOffline {
+    /// Takes CPU `cpu` offline; `None` if the kernel refuses.
+    pub(crate) fn take(cpu: u32) -> Option<Self> {
+        // SAFETY: process context, holding no lock.
+        (unsafe { shim::rspl_kunit_cpu_offline(cpu) } == 0).then_some(Self(cpu))
+    }
+}
+
+impl Drop for CpuOffline {
+    fn drop(&mut self) {
+        // SAFETY: process context, holding no lock.
+        let ret = unsafe { shim::rspl_kunit_cpu_online(self.0) };
+        if ret != 0 {
+            kernel::pr_err!("CPU {} did not come back online: {}\n", self.0, ret);
+        }
+    }
+}
+
 /// Keeps the running test on its CPU while alive (it may still sleep).
 pub(crate) struct StayOnCpu {
     // Undone on the task that did it.

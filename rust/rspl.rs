@@ -16,6 +16,7 @@ mod cache;
 mod capi;
 mod complaints;
 mod counter;
+mod cpu_hotplug;
 mod cpu_local;
 mod emergency;
 mod flags;
@@ -58,9 +59,11 @@ module! {
 
 /// The loaded module: what it owns is torn down, in reverse, on unload.
 struct Rspl {
-    // Dropped in order: the module watch and reclaim first (they walk the
-    // caches and move the report), then the report, then the caches.
+    // Dropped in order: the module watch, CPU hotplug and reclaim first
+    // (they walk the caches and move the report), then the report, then
+    // the caches.
     _watch: module_watch::ModuleWatch,
+    _hotplug: cpu_hotplug::CpuHotplug,
     _reclaim: reclaim::Reclaim,
     _report: report_places::ReportPlaces,
     _registry: registry::Installed,
@@ -71,6 +74,7 @@ impl kernel::Module for Rspl {
         let registry = registry::Installed::new()?;
         let report = report_places::ReportPlaces::new()?;
         let reclaim = reclaim::Reclaim::new()?;
+        let hotplug = cpu_hotplug::CpuHotplug::new()?;
         let watch = module_watch::ModuleWatch::new()?;
         // With the watch on: an SPL loading from now on is seen coming.
         if report.claim_spl_dir() {
@@ -80,6 +84,7 @@ impl kernel::Module for Rspl {
         }
         Ok(Rspl {
             _watch: watch,
+            _hotplug: hotplug,
             _reclaim: reclaim,
             _report: report,
             _registry: registry,

@@ -3,9 +3,10 @@
  * KUnit for rspl's Rust test suites: marks a case failed and prints the
  * failure as a KTAP diagnostic of that case (kunit_set_failure() and
  * kunit_err() are inline or macros); runs test code on a chosen CPU or
- * keeps it on its own.
+ * keeps it on its own; takes a CPU offline and back.
  */
 #include <kunit/test.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/preempt.h>
 #include <linux/workqueue.h>
@@ -24,6 +25,16 @@ long rspl_kunit_on_cpu(unsigned int cpu, long (*fn)(void *arg), void *arg)
 	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
 		return -EINVAL;
 	return work_on_cpu(cpu, fn, arg);
+}
+
+int rspl_kunit_cpu_offline(unsigned int cpu)
+{
+	return remove_cpu(cpu);
+}
+
+int rspl_kunit_cpu_online(unsigned int cpu)
+{
+	return add_cpu(cpu);
 }
 
 unsigned int rspl_kunit_online_cpus(void)

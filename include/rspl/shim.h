@@ -108,6 +108,14 @@ int rspl_reclaim_start(void);
 void rspl_reclaim_stop(void);
 
 /*
+ * CPU hotplug (shim/cpu_hotplug.c): @dead runs, in process context on a
+ * CPU still online, once a CPU is offline. Returns the state to stop, or
+ * a negative errno.
+ */
+int rspl_cpu_hotplug_start(int (*dead)(unsigned int cpu));
+void rspl_cpu_hotplug_stop(int state);
+
+/*
  * Module unload watch (shim/module_watch.c), which calls back into Rust
  * (include/rspl/rust_callbacks.h) for each module going away.
  */
@@ -147,6 +155,9 @@ void rspl_kunit_fail(struct kunit *test, const char *file, unsigned int line,
 		     const char *msg, unsigned long msg_len);
 /* Runs @fn(@arg) on CPU @cpu (work_on_cpu()); -EINVAL if it is offline. */
 long rspl_kunit_on_cpu(unsigned int cpu, long (*fn)(void *arg), void *arg);
+/* Takes CPU @cpu offline (remove_cpu()) or back online (add_cpu()). */
+int rspl_kunit_cpu_offline(unsigned int cpu);
+int rspl_kunit_cpu_online(unsigned int cpu);
 unsigned int rspl_kunit_online_cpus(void);
 void rspl_kunit_migrate_disable(void);
 void rspl_kunit_migrate_enable(void);

@@ -3,10 +3,10 @@
 //! Giving a cache's free memory back to the system: at once on request
 //! (`reap`, also the shrinker's tool), and gradually (`age`, the aging
 //! tick), which flushes magazines and frees empty slabs that went unused
-//! for two ticks.
+//! for two ticks; and a dead CPU's magazine (`cpu_dead`).
 
 use super::{Cache, Source};
-use crate::{complaints::Mistake, flags::*, memory, registry};
+use crate::{complaints::Mistake, cpu_hotplug::DeadCpu, flags::*, memory, registry};
 
 /// Aging ticks an empty slab stays before it is freed.
 const SLAB_IDLE_TICKS: u32 = 2;
@@ -84,6 +84,17 @@ impl Cache {
                 if only_idle && !mag.tick() {
                     return;
                 }
+                let mut state = self.state.lock();
+                mag.flush_all(|addr| state.give_back(&self.name, &self.complaints, addr));
+                state.settle(mag.publish());
+            });
+        }
+    }
+
+    /// Gives the magazine of a CPU that has gone offline back to the slabs.
+    pub(crate) fn cpu_dead(&self, cpu: &DeadCpu) {
+        if let Source::Slabs { mags, .. } = &self.source {
+            mags.with_dead(cpu, |mag| {
                 let mut state = self.state.lock();
                 mag.flush_all(|addr| state.give_back(&self.name, &self.complaints, addr));
                 state.settle(mag.publish());

@@ -2,13 +2,15 @@
 
 //! Per-CPU magazines: refilled from the slabs a batch at a time, flushed
 //! oldest-first when full, handing out the most recently freed object
-//! first, and flushed on every CPU by a reap.
+//! first, flushed on every CPU by a reap, and given back when their CPU
+//! goes offline.
 
 use super::helpers::{cache_of, create, slab_counts};
 use crate::capi::*;
 use crate::flags::*;
 use crate::kunit::{
-    kassert, kassert_eq, kunit_suite, on_cpu, online_cpus, CaseResult, Failed, StayOnCpu, Test,
+    kassert, kassert_eq, kunit_suite, on_cpu, online_cpus, CaseResult, CpuOffline, Failed,
+    StayOnCpu, Test,
 };
 use crate::vec_ext::VecExt;
 use core::ffi::c_void;
@@ -131,6 +133,73 @@ fn reap_flushes_every_cpus_magazine(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// Allocates `n` objects of the cache at `c`, checks that no two are the
+/// same, and frees them; `false` on a failed or repeated allocation.
+fn distinct_churn(c: usize, n: usize) -> bool {
+    let Ok(mut objs) = KVec::with_capacity(n, GFP_KERNEL) else {
+        return false;
+    };
+    let mut ok = true;
+    for _ in 0..n {
+        // SAFETY: the caller's cache is live.
+        let o = unsafe { rspl_kmem_cache_alloc(c as *mut c_void, 0) } as usize;
+        if o == 0 || objs.push(o, GFP_KERNEL).is_err() {
+            ok = false;
+            break;
+        }
+    }
+    objs.as_mut_slice().sort_unstable();
+    ok &= objs.as_slice().windows(2).all(|w| w[0] != w[1]);
+    for &o in objs.as_slice() {
+        // SAFETY: each object is live and freed once.
+        unsafe { rspl_kmem_cache_free(c as *mut c_void, o as *mut c_void) };
+    }
+    ok
+}
+
+/// A CPU going offline gives its magazine back to the slabs, where a
+/// reap frees it; the cache works on with the CPU offline and once it is
+/// back, handing no object out twice.
+fn dead_cpus_magazine_goes_back(t: &mut Test) -> CaseResult {
+    kassert!(
+        t,
+        online_cpus() >= 2,
+        "needs two CPUs, has {}",
+        online_cpus()
+    );
+    let c = create("rspl_test_magazine_hotplug\0", 256, 0, KMC_KVMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: `c` is live until destroyed at the end.
+    let cache = unsafe { cache_of(c) };
+    let addr = c as usize;
+    let mut ok = false;
+    kassert!(t, on_cpu(1, || ok = churn(addr, 100)));
+    kassert!(t, ok, "allocations on CPU 1 failed");
+    let held = cache.magazine_objects();
+    kassert!(t, held >= 100, "CPU 1's magazine holds {}", held);
+    {
+        let offline = CpuOffline::take(1);
+        kassert!(t, offline.is_some(), "CPU 1 cannot go offline");
+        kassert_eq!(t, cache.magazine_objects(), 0);
+        kassert_eq!(t, slab_counts(cache).ok_or(Failed)?.slabs.objs_alloc, 0);
+        // SAFETY: `c` is live.
+        unsafe { rspl_kmem_cache_reap_now(c) };
+        kassert_eq!(t, slab_counts(cache).ok_or(Failed)?.slabs.slabs_total, 0);
+        kassert!(
+            t,
+            distinct_churn(addr, 200),
+            "allocations with CPU 1 offline"
+        );
+    }
+    let mut ok = false;
+    kassert!(t, on_cpu(1, || ok = distinct_churn(addr, 200)));
+    kassert!(t, ok, "allocations on CPU 1 back online");
+    kassert!(t, cache.magazine_objects() > 0);
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
 fn destroy_takes_back_magazine_objects(t: &mut Test) -> CaseResult {
     let c = create("rspl_test_magazine_destroy\0", 256, 0, KMC_KVMEM);
     kassert!(t, !c.is_null());
@@ -151,6 +220,7 @@ kunit_suite!(
     [
         refill_takes_a_batch_and_flush_returns_the_oldest,
         reap_flushes_every_cpus_magazine,
+        dead_cpus_magazine_goes_back,
         destroy_takes_back_magazine_objects,
     ]
 );
