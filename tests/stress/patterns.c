@@ -2,9 +2,12 @@
 /*
  * Patterns: eight threads allocate and free at random over caches of
  * every kind (a Linux cache behind rspl, page, vmalloc and kvmalloc
- * slabs), each object marked by its holder and checked before its free.
- * No object may be handed out while held, or changed while held.
+ * slabs), each object marked by its holder and checked before its free,
+ * while a ninth takes CPU 1 offline and back and reaps every cache. No
+ * object may be handed out while held, or changed while held.
  */
+#include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -25,8 +28,28 @@ static struct stress_cache pattern_caches[] = {
 
 struct pattern_ctx {
 	unsigned long deadline;
+	/* Times CPU 1 went offline (with objects in its magazines). */
+	unsigned int offlines;
 	struct stress_held held[THREADS][HOLD];
 };
+
+/* The ninth thread: CPU 1 offline, every cache reaped, CPU 1 back. */
+static void hotplug_thread(struct pattern_ctx *ctx)
+{
+	unsigned int i;
+
+	while (time_before(jiffies, ctx->deadline)) {
+		msleep(100);
+		if (num_online_cpus() < 2 || remove_cpu(1))
+			continue;
+		ctx->offlines++;
+		for (i = 0; i < NCACHES; i++)
+			rspl_kmem_cache_reap_now(pattern_caches[i].cache);
+		msleep(50);
+		while (add_cpu(1))
+			msleep(10);
+	}
+}
 
 static void pattern_thread(struct stress_worker *w)
 {
@@ -34,6 +57,10 @@ static void pattern_thread(struct stress_worker *w)
 	struct stress_held *held = ctx->held[w->id];
 	unsigned int slot, i;
 
+	if (w->id == THREADS) {
+		hotplug_thread(ctx);
+		return;
+	}
 	while (time_before(jiffies, ctx->deadline)) {
 		/* Runs of allocations and of frees, so that magazines fill,
 		 * flush, empty and refill. */
@@ -58,18 +85,20 @@ void stress_patterns(struct kunit *test)
 	struct stress_worker *w, sum;
 	struct pattern_ctx *ctx;
 
-	w = kunit_kcalloc(test, THREADS, sizeof(*w), GFP_KERNEL);
+	w = kunit_kcalloc(test, THREADS + 1, sizeof(*w), GFP_KERNEL);
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	KUNIT_ASSERT_EQ(test, stress_caches_create(test, pattern_caches, NCACHES), 0);
 	ctx->deadline = jiffies + stress_seconds * HZ;
-	KUNIT_ASSERT_EQ(test, stress_crew_run(w, THREADS, pattern_thread, ctx), 0);
+	KUNIT_ASSERT_EQ(test, stress_crew_run(w, THREADS + 1, pattern_thread, ctx), 0);
 	stress_crew_sum(w, THREADS, &sum);
 
-	stress_figures(test, "threads=%u seconds=%u allocs=%llu frees=%llu corrupt=%llu handed_out_while_held=%llu",
+	stress_figures(test, "threads=%u seconds=%u allocs=%llu frees=%llu corrupt=%llu handed_out_while_held=%llu cpu1_offlines=%u",
 		       THREADS, stress_seconds, sum.allocs, sum.frees,
-		       sum.corrupt, sum.claimed);
+		       sum.corrupt, sum.claimed, ctx->offlines);
+	/* The guests have two CPUs: CPU 1 must have gone offline. */
+	KUNIT_EXPECT_GT(test, ctx->offlines, 0);
 	KUNIT_EXPECT_GT(test, sum.allocs, 0);
 	KUNIT_EXPECT_EQ(test, sum.nulls, 0);
 	KUNIT_EXPECT_EQ(test, sum.corrupt, 0);
