@@ -25,6 +25,7 @@ use crate::{
     linux_cache::LinuxCache,
     magazine::Magazine,
     memory::{self, EmergencyMemory},
+    reap_lock::ReapLock,
     reclaim_stats,
     report_format::{RowCounts, SlabCounts},
     slab::{FreeError, SlabLayout},
@@ -40,10 +41,10 @@ use core::{
 use kernel::{
     alloc::flags::GFP_KERNEL,
     ffi::c_int,
-    new_mutex, new_spinlock, new_work,
+    new_spinlock, new_work,
     prelude::*,
     str::{CStr, CString},
-    sync::{Arc, ArcBorrow, Mutex},
+    sync::{Arc, ArcBorrow},
     workqueue::{impl_has_work, Work},
 };
 
@@ -199,9 +200,10 @@ pub(crate) struct Cache {
     #[pin]
     grow_work: Work<Cache>,
     /// Held while a reap runs: destroy takes it, so that no reclaim
-    /// callback of the caller's runs once destroy has returned.
+    /// callback of the caller's runs once destroy has returned. The
+    /// shrinker only tries it.
     #[pin]
-    reap_lock: Mutex<()>,
+    reap_lock: ReapLock,
 }
 
 // SAFETY: the private pointer belongs to the caller, who shares the cache
@@ -276,7 +278,7 @@ impl Cache {
                 }, "rspl_cache_state")),
                 waitq <- GrowWaitQueue::new(),
                 grow_work <- new_work!("rspl_cache_grow"),
-                reap_lock <- new_mutex!((), "rspl_cache_reap"),
+                reap_lock <- ReapLock::new(),
             }),
             GFP_KERNEL,
         )

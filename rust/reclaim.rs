@@ -37,9 +37,18 @@ pub(crate) extern "C" fn rspl_shrink_count() -> c_ulong {
         .unwrap_or(c_ulong::MAX)
 }
 
-/// Reaps caches until about `nr` objects' memory is freed.
+/// Reaps caches until about `nr` objects' memory is freed, never sleeping
+/// on a cache's reap lock: a cache being reaped is skipped, and `*busy`
+/// set. Reclaim callbacks run only when `call_back` (the reclaiming
+/// allocation may enter filesystems, `__GFP_FS`): never in the reclaim of
+/// a NOFS or NOIO allocation, such as rspl's own emergency objects and
+/// grows, or the I/O path's.
 #[no_mangle]
-pub(crate) extern "C" fn rspl_shrink_scan(nr: c_ulong) -> c_ulong {
+pub(crate) extern "C" fn rspl_shrink_scan(
+    nr: c_ulong,
+    call_back: bool,
+    busy: &mut bool,
+) -> c_ulong {
     let freed = reclaim_stats::SHRINK_SCAN.time(|| {
         let Some(caches) = registry::get().and_then(|r| r.snapshot()) else {
             return 0;
@@ -49,7 +58,10 @@ pub(crate) extern "C" fn rspl_shrink_scan(nr: c_ulong) -> c_ulong {
             if freed >= nr as u64 {
                 break;
             }
-            freed += cache.reap();
+            match cache.try_reap(call_back) {
+                Some(n) => freed += n,
+                None => *busy = true,
+            }
         }
         freed
     });

@@ -32,6 +32,7 @@ mod params;
 mod proc_fs;
 mod proc_report;
 mod reclaim;
+mod reap_lock;
 mod reclaim_stats;
 mod registry;
 mod report_format;

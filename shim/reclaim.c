@@ -39,10 +39,21 @@ static unsigned long rspl_shrinker_count(struct shrinker *shrinker,
 	return n ? n : SHRINK_EMPTY;
 }
 
+/*
+ * Never blocks on rspl's locks. Consumers' reclaim callbacks run only for
+ * reclaim that may enter filesystems (as fs/super.c's and the ARC's
+ * shrinkers look at __GFP_FS first): not for NOFS/NOIO allocations, which
+ * rspl's own are. With nothing freed because another reap held a cache,
+ * SHRINK_STOP: no progress can be made now.
+ */
 static unsigned long rspl_shrinker_scan(struct shrinker *shrinker,
 					struct shrink_control *sc)
 {
-	return rspl_shrink_scan(sc->nr_to_scan);
+	bool busy = false;
+	unsigned long freed = rspl_shrink_scan(sc->nr_to_scan,
+					       sc->gfp_mask & __GFP_FS, &busy);
+
+	return !freed && busy ? SHRINK_STOP : freed;
 }
 
 int rspl_reclaim_start(void)

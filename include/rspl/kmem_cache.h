@@ -93,7 +93,14 @@ typedef void (*rspl_kmem_reclaim_t)(void *priv);
  * @dtor: NULL, or called on each object whose free is accepted, before
  *        the object goes back; never on a refused free.
  * @reclaim: NULL, or called with @priv when memory is reaped, to free
- *           objects the caller can spare (process context, may sleep).
+ *           objects the caller can spare: from rspl_kmem_cache_reap_now()
+ *           and rspl_kmem_reap() in their caller's task, and from rspl's
+ *           shrinker in the direct reclaim of any task's allocation that
+ *           may enter filesystems (__GFP_FS; never for NOFS or NOIO
+ *           allocations, such as rspl's own and KM_PUSHPAGE ones). It may
+ *           sleep and allocate, but must not wait for a lock that a task
+ *           may hold while it allocates (try such locks), nor reap or
+ *           destroy its own cache.
  * @priv: passed to the callbacks.
  * @vmp: must be NULL.
  * @flags: KMC_CREATE_MASK flags. KMC_SLAB objects come from a Linux
@@ -193,7 +200,9 @@ void rspl_kmem_cache_free(struct rspl_kmem_cache *cache, void *obj);
  * @cache: a live cache.
  *
  * Flushes every CPU's magazine, calls the reclaim callback (while it
- * frees objects), and frees the empty slabs.
+ * frees objects), and frees the empty slabs. Waits for another reap of
+ * the cache still running; rspl's shrinker never waits: it skips a cache
+ * being reaped.
  *
  * Context: process context; may sleep. Refused in atomic context
  * (reported).

@@ -14,9 +14,13 @@ struct seq_file;
  */
 int rspl_report_show(struct seq_file *m, unsigned int kind);
 
-/* The shrinker's count and scan, over every cache (rust/reclaim.rs). */
+/*
+ * The shrinker's count and scan, over every cache (rust/reclaim.rs). The
+ * scan calls reclaim callbacks only if @call_back, and sets *@busy when
+ * it skipped a cache another reap holds.
+ */
 unsigned long rspl_shrink_count(void);
-unsigned long rspl_shrink_scan(unsigned long nr);
+unsigned long rspl_shrink_scan(unsigned long nr, bool call_back, bool *busy);
 /* One aging tick over every cache (rust/reclaim.rs). */
 void rspl_age_tick(void);
 

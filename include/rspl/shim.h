@@ -107,6 +107,13 @@ void rspl_on_each_cpu(void (*func)(void *info), void *info);
 int rspl_reclaim_start(void);
 void rspl_reclaim_stop(void);
 
+/* A cache's reap lock (shim/reap_lock.c): a mutex that can be tried. */
+struct mutex;
+void rspl_reap_lock_init(struct mutex *m);
+void rspl_mutex_lock(struct mutex *m);
+int rspl_mutex_trylock(struct mutex *m);
+void rspl_mutex_unlock(struct mutex *m);
+
 /*
  * CPU hotplug (shim/cpu_hotplug.c): @dead runs, in process context on a
  * CPU still online, once a CPU is offline. Returns the state to stop, or

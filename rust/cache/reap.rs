@@ -6,7 +6,9 @@
 //! for two ticks; and a dead CPU's magazine (`cpu_dead`).
 
 use super::{Cache, Source};
-use crate::{complaints::Mistake, cpu_hotplug::DeadCpu, flags::*, memory, registry};
+use crate::{
+    complaints::Mistake, cpu_hotplug::DeadCpu, flags::*, memory, reap_lock::ReapGuard, registry,
+};
 
 /// Aging ticks an empty slab stays before it is freed.
 const SLAB_IDLE_TICKS: u32 = 2;
@@ -19,6 +21,7 @@ impl Cache {
     /// # Context
     ///
     /// Process context (it sends IPIs and vfree()s); refused otherwise.
+    /// Sleeps while another reap of the cache runs.
     pub(crate) fn reap(&self) -> u64 {
         if memory::in_atomic() {
             self.complain(
@@ -27,14 +30,31 @@ impl Cache {
             );
             return 0;
         }
-        let _reaping = self.reap_lock.lock();
+        let reaping = self.reap_lock.lock();
+        self.reap_locked(reaping, true)
+    }
+
+    /// A reap for the shrinker, which must never sleep on rspl's locks:
+    /// `None`, doing nothing, when another reap of the cache runs (it may
+    /// be this task's own, whose reclaim callback is allocating). Calls
+    /// the reclaim callback only when `call_back`.
+    ///
+    /// # Context
+    ///
+    /// Process context, in reclaim.
+    pub(crate) fn try_reap(&self, call_back: bool) -> Option<u64> {
+        let reaping = self.reap_lock.try_lock()?;
+        Some(self.reap_locked(reaping, call_back))
+    }
+
+    fn reap_locked(&self, _reaping: ReapGuard<'_>, call_back: bool) -> u64 {
         if !self.is_live() {
             return 0;
         }
         self.set_flag(KMC_BIT_REAPING);
         registry::reap_started();
         self.flush_magazines(false);
-        if let Some(reclaim) = self.callbacks.reclaim {
+        if let (true, Some(reclaim)) = (call_back, self.callbacks.reclaim) {
             for _ in 0..8 {
                 let before = self.objects_live();
                 // SAFETY: the caller's reclaim callback with its pointer;

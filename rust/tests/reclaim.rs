@@ -2,14 +2,20 @@
 
 //! Memory goes back to the system without a reap from the cache's user:
 //! the aging tick returns idle magazines and empty slabs, and the
-//! shrinker returns them when the kernel asks (here: drop_caches).
+//! shrinker returns them when the kernel asks (here: drop_caches). The
+//! shrinker never sleeps on a cache's reap lock, and calls reclaim
+//! callbacks only for reclaim that may enter filesystems.
 
 use super::helpers::{cache_of, create, slab_counts};
 use crate::capi::*;
 use crate::flags::*;
 use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
 use crate::{cache::Cache, memory::msleep, params, proc_fs::write_file, reclaim};
-use core::ffi::c_void;
+use core::{
+    ffi::c_void,
+    ptr::null_mut,
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+};
 use kernel::c_str;
 
 /// The default aging tick, put back when a case ends however it ends.
@@ -106,8 +112,99 @@ fn shrinker_returns_free_memory(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// Reclaim callback calls, and what the nested shrinker call saw.
+static CALLED_BACK: AtomicU64 = AtomicU64::new(0);
+static NESTED_BUSY: AtomicBool = AtomicBool::new(false);
+static NESTED_RAN: AtomicBool = AtomicBool::new(false);
+
+/// A reclaim callback that counts its calls.
+extern "C" fn counting_reclaim(_private: *mut c_void) {
+    CALLED_BACK.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A reclaim callback whose allocation enters direct reclaim and so the
+/// shrinker, as one that allocates under memory pressure does: the
+/// shrinker runs in this task, whose reap holds this cache's reap lock.
+extern "C" fn reclaim_into_shrinker(_private: *mut c_void) {
+    CALLED_BACK.fetch_add(1, Ordering::Relaxed);
+    let mut busy = false;
+    reclaim::rspl_shrink_scan(u64::MAX as _, true, &mut busy);
+    NESTED_BUSY.store(busy, Ordering::Relaxed);
+    NESTED_RAN.store(true, Ordering::Relaxed);
+}
+
+/// Creates a cache with the reclaim callback `reclaim`.
+fn create_reclaiming(
+    name: &kernel::str::CStr,
+    reclaim: unsafe extern "C" fn(*mut c_void),
+) -> *mut c_void {
+    // SAFETY: `name` is NUL-terminated; the callback is callable for the
+    // cache's life.
+    unsafe {
+        rspl_kmem_cache_create_owned(
+            name.as_char_ptr(),
+            256,
+            0,
+            None,
+            None,
+            Some(reclaim),
+            null_mut(),
+            null_mut(),
+            KMC_KVMEM as _,
+            null_mut(),
+        )
+    }
+}
+
+/// The shrinker, entered from a reclaim callback of a cache being reaped
+/// (chain: reap, its callback allocates, the allocation reclaims), skips
+/// that cache instead of waiting on its reap lock, which its own task
+/// holds (before, it waited forever).
+fn shrinker_skips_a_cache_being_reaped(t: &mut Test) -> CaseResult {
+    let c = create_reclaiming(c_str!("rspl_test_reclaim_nest"), reclaim_into_shrinker);
+    kassert!(t, !c.is_null());
+    NESTED_RAN.store(false, Ordering::Relaxed);
+    NESTED_BUSY.store(false, Ordering::Relaxed);
+    // SAFETY: `c` is live.
+    unsafe { rspl_kmem_cache_reap_now(c) };
+    kassert!(
+        t,
+        NESTED_RAN.load(Ordering::Relaxed),
+        "the callback did not run"
+    );
+    kassert!(
+        t,
+        NESTED_BUSY.load(Ordering::Relaxed),
+        "the nested shrinker did not see the cache busy"
+    );
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
+/// Reclaim callbacks run for reclaim that may enter filesystems, and not
+/// for NOFS/NOIO reclaim (rspl's own allocations, the I/O path's).
+fn shrinker_calls_back_only_for_fs_reclaim(t: &mut Test) -> CaseResult {
+    let c = create_reclaiming(c_str!("rspl_test_reclaim_gfp"), counting_reclaim);
+    kassert!(t, !c.is_null());
+    let mut busy = false;
+    let before = CALLED_BACK.load(Ordering::Relaxed);
+    reclaim::rspl_shrink_scan(u64::MAX as _, false, &mut busy);
+    kassert_eq!(t, CALLED_BACK.load(Ordering::Relaxed), before);
+    reclaim::rspl_shrink_scan(u64::MAX as _, true, &mut busy);
+    kassert!(t, CALLED_BACK.load(Ordering::Relaxed) > before);
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
 kunit_suite!(
     suite,
     "rspl_reclaim",
-    [aging_returns_idle_memory, shrinker_returns_free_memory]
+    [
+        aging_returns_idle_memory,
+        shrinker_returns_free_memory,
+        shrinker_skips_a_cache_being_reaped,
+        shrinker_calls_back_only_for_fs_reclaim
+    ]
 );
