@@ -347,7 +347,8 @@ impl Cache {
     /// Allocates an object; `None` only for `KM_NOSLEEP` (or a failing
     /// constructor).
     pub(crate) fn alloc(&self, kmflags: i32) -> Option<NonNull<u8>> {
-        let zero = kmflags & KM_ZERO != 0;
+        let flags = KmFlags::new(kmflags);
+        let zero = flags.zero();
         let (obj, zeroed) = match &self.source {
             Source::PassThrough { linux } => {
                 // KM_ZERO is passed on as __GFP_ZERO. The atomic-context
@@ -366,7 +367,7 @@ impl Cache {
             Source::Slabs { mags, .. } => match self.take_object(mags) {
                 Some(obj) => (obj, false),
                 // The miss path may hand the grow worker a reference.
-                None => Self::alloc_miss(self.arc_borrow(), kmflags & KM_NOSLEEP != 0, zero)?,
+                None => Self::alloc_miss(self.arc_borrow(), flags)?,
             },
         };
         if zero && !zeroed {
@@ -378,14 +379,14 @@ impl Cache {
             // with: a KM_SLEEP call in atomic context was served as
             // KM_NOSLEEP, and a constructor that allocates with its
             // kmflags must not sleep either.
-            let served = if kmflags & KM_NOSLEEP == 0 && memory::in_atomic() {
-                kmflags | KM_NOSLEEP
+            let served = if !flags.nosleep() && memory::in_atomic() {
+                flags.without_sleep()
             } else {
-                kmflags
+                flags
             };
             // SAFETY: the caller's constructor, on an object it owns, with
             // its private pointer, as the C API documents.
-            let ret = unsafe { ctor(obj.as_ptr().cast(), self.callbacks.private, served) };
+            let ret = unsafe { ctor(obj.as_ptr().cast(), self.callbacks.private, served.bits()) };
             if ret != 0 {
                 // Not constructed: give it back without the destructor.
                 self.release(obj);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Emergency objects: what a caller gets from `kmalloc(GFP_NOIO)` when its
+//! Emergency objects: what a caller gets, allocated without I/O, when its
 //! wait for a slab grow timed out, tracked by address so that free finds
 //! them in O(1).
 
 use crate::{
     addr_hash::{AddrHash, HashNode},
+    flags::KmFlags,
     memory::EmergencyMemory,
 };
 use kernel::{
@@ -26,12 +27,14 @@ pub(crate) struct NewEmergency {
 }
 
 impl NewEmergency {
-    /// Allocates the object and its hash node: GFP_NOIO, or GFP_ATOMIC for
-    /// `nosleep` (the node too: the flags are the caller's).
-    pub(crate) fn new(size: usize, align: usize, nosleep: bool, zero: bool) -> Option<Self> {
-        let mem = EmergencyMemory::new(size, align, nosleep, zero)?;
+    /// Allocates the object for an allocation served with `flags`, and its
+    /// hash node: GFP_ATOMIC for `KM_NOSLEEP`, else in the caller's NOIO
+    /// scope (a small kmalloc; Rust's allocation flags cannot say
+    /// `__GFP_HIGH`).
+    pub(crate) fn new(size: usize, align: usize, flags: KmFlags) -> Option<Self> {
+        let mem = EmergencyMemory::new(size, align, flags)?;
         let obj = mem.obj();
-        let flags = if nosleep {
+        let flags = if flags.nosleep() {
             kernel::alloc::flags::GFP_ATOMIC | __GFP_NOWARN
         } else {
             // Runs inside the caller's NOIO scope (see `Cache`).

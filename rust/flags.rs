@@ -11,6 +11,38 @@ pub(crate) const KM_PUSHPAGE: i32 = 0x0004;
 pub(crate) const KM_ZERO: i32 = 0x1000;
 pub(crate) const KM_FLAGS_MASK: i32 = KM_NOSLEEP | KM_PUSHPAGE | KM_ZERO;
 
+/// The `KM_*` flags an allocation is served with: the caller's (checked
+/// against `KM_FLAGS_MASK`), with `KM_NOSLEEP` added when a sleeping call
+/// came in atomic context. One value goes through every path (slabs,
+/// emergency object, pass-through, constructor); `shim/memory.c`'s
+/// `rspl_km_to_gfp()` is the one translation into GFP flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KmFlags(i32);
+
+impl KmFlags {
+    /// The caller's flags, already checked against `KM_FLAGS_MASK`.
+    pub(crate) fn new(kmflags: i32) -> Self {
+        Self(kmflags & KM_FLAGS_MASK)
+    }
+
+    pub(crate) fn bits(self) -> i32 {
+        self.0
+    }
+
+    pub(crate) fn nosleep(self) -> bool {
+        self.0 & KM_NOSLEEP != 0
+    }
+
+    pub(crate) fn zero(self) -> bool {
+        self.0 & KM_ZERO != 0
+    }
+
+    /// Served without sleeping (a sleeping call in atomic context).
+    pub(crate) fn without_sleep(self) -> Self {
+        Self(self.0 | KM_NOSLEEP)
+    }
+}
+
 pub(crate) const KMC_NODEBUG: u32 = 1 << 1;
 pub(crate) const KMC_KMEM: u32 = 1 << 5;
 pub(crate) const KMC_VMEM: u32 = 1 << 6;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The memory behind slabs and emergency objects, as owned values that
-//! free themselves. Every allocation here is GFP_NOIO (shim/memory.c).
+//! free themselves. No allocation here starts I/O (shim/memory.c).
 
-use crate::shim;
+use crate::{flags::KmFlags, shim};
 use core::ptr::NonNull;
 use kernel::page::PAGE_SIZE;
 
@@ -107,35 +107,46 @@ impl Drop for SlabMemory {
     }
 }
 
-/// An emergency object's memory, from `kmalloc()`: freed when dropped.
+/// An emergency object's memory, from `kmalloc()` or (large, for a caller
+/// that may sleep) `__vmalloc()`: freed when dropped.
 ///
 /// # Invariants
 ///
-/// `raw` is a live kmalloc allocation owned by this value; `obj` lies in it.
+/// `raw` is a live allocation owned by this value, from vmalloc when
+/// `vmalloced`, else from kmalloc; `obj` lies in it.
 pub(crate) struct EmergencyMemory {
     raw: NonNull<u8>,
     obj: usize,
+    vmalloced: bool,
 }
 
-// SAFETY: kmalloc memory may be freed from any thread.
+// SAFETY: kmalloc and vmalloc memory may be freed from any thread.
 unsafe impl Send for EmergencyMemory {}
 // SAFETY: `&EmergencyMemory` only reads two addresses.
 unsafe impl Sync for EmergencyMemory {}
 
 impl EmergencyMemory {
     /// Allocates an object of `size` bytes aligned to `align` (a power of
-    /// two): GFP_NOIO, or GFP_ATOMIC for `nosleep`; zeroed for `zero`.
-    pub(crate) fn new(size: usize, align: usize, nosleep: bool, zero: bool) -> Option<Self> {
-        // kmalloc aligns to 8 bytes, and power-of-two sizes to their size;
-        // otherwise ask for `align` more bytes and align inside them.
+    /// two) for an allocation served with `flags` (no I/O; zeroed for
+    /// `KM_ZERO`).
+    pub(crate) fn new(size: usize, align: usize, flags: KmFlags) -> Option<Self> {
+        // kmalloc aligns to 8 bytes, and power-of-two sizes to their size
+        // (vmalloc to pages); otherwise ask for `align` more bytes and
+        // align inside them.
         let natural = align <= 8 || (size.is_power_of_two() && size >= align);
         let bytes = if natural { size } else { size + align };
+        let mut vmalloced = 0;
         // SAFETY: a plain allocation call; null is handled below.
-        let raw = unsafe { shim::rspl_kmalloc_emergency(bytes as _, nosleep as _, zero as _) };
+        let raw = unsafe { shim::rspl_emergency_alloc(bytes as _, flags.bits(), &mut vmalloced) };
         let raw = NonNull::new(raw.cast::<u8>())?;
         let obj = (raw.as_ptr() as usize).next_multiple_of(align.max(1));
-        // INVARIANT: `obj + size` ends within the `bytes` allocated at `raw`.
-        Some(Self { raw, obj })
+        // INVARIANT: `obj + size` ends within the `bytes` allocated at
+        // `raw`, which the shim says the origin of.
+        Some(Self {
+            raw,
+            obj,
+            vmalloced: vmalloced != 0,
+        })
     }
 
     /// The object's address.
@@ -146,9 +157,17 @@ impl EmergencyMemory {
 
 impl Drop for EmergencyMemory {
     fn drop(&mut self) {
-        // SAFETY: `raw` is our live kmalloc allocation (type invariant).
-        unsafe { shim::rspl_kfree(self.raw.as_ptr().cast()) };
+        // SAFETY: `raw` is our live allocation, of the origin `vmalloced`
+        // says (type invariant).
+        unsafe { shim::rspl_emergency_free(self.raw.as_ptr().cast(), self.vmalloced as _) };
     }
+}
+
+/// Waits until emergency memory freed in atomic context is given back (at
+/// unload: the work item that frees it is rspl's code).
+pub(crate) fn flush_deferred_frees() {
+    // SAFETY: process context; waits for the shim's work item.
+    unsafe { shim::rspl_emergency_flush() };
 }
 
 /// Zeroes the object of `size` bytes at `obj`.

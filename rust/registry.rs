@@ -211,5 +211,6 @@ impl Drop for Installed {
         // the registry drops, after the pointer is gone.
         drop(left);
         REGISTRY.store(core::ptr::null_mut(), Ordering::Release);
+        crate::memory::flush_deferred_frees();
     }
 }

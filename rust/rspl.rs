@@ -4,7 +4,7 @@
 //!
 //! Caches with SPL's semantics whose slab growth can never deadlock the
 //! writeback path: growth runs on a workqueue, callers wait with a timeout
-//! and then take an emergency object from `kmalloc(GFP_NOIO)`.
+//! and then take an emergency object allocated without I/O.
 
 // `Cache`'s pin_init! has more fields than the default limit expands.
 #![recursion_limit = "256"]
@@ -31,8 +31,8 @@ mod owners;
 mod params;
 mod proc_fs;
 mod proc_report;
-mod reclaim;
 mod reap_lock;
+mod reclaim;
 mod reclaim_stats;
 mod registry;
 mod report_format;

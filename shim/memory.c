@@ -8,13 +8,17 @@
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/irqflags.h>
 #include <linux/preempt.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+#include <rspl/kmem_cache.h>
 #include <rspl/shim.h>
+#include "km_gfp.h"
 
 void *rspl_vmalloc_noio(unsigned long size)
 {
@@ -64,25 +68,87 @@ unsigned int rspl_max_page_order(void)
 	return MAX_PAGE_ORDER;
 }
 
-void *rspl_kmalloc_emergency(unsigned long size, int nosleep, int zero)
+/*
+ * The one translation of the KM_* flags an allocation is served with into
+ * GFP flags, for every allocation made for a caller: its pass-through
+ * object (shim/linux_cache.c) and its emergency object. KM_PUSHPAGE (the
+ * I/O path) gets no I/O and the reserves of __GFP_HIGH, as in OpenZFS.
+ * Sleeping allocations retry but may fail (the caller backs off): rspl
+ * never invokes the OOM killer on a caller's behalf.
+ */
+gfp_t rspl_km_to_gfp(int kmflags)
 {
-	gfp_t gfp = (nosleep ? GFP_ATOMIC : GFP_NOIO) | __GFP_NOWARN;
+	gfp_t gfp;
+
+	if (kmflags & KM_NOSLEEP)
+		gfp = GFP_ATOMIC | __GFP_NORETRY | __GFP_NOWARN;
+	else if (kmflags & KM_PUSHPAGE)
+		gfp = GFP_NOIO | __GFP_HIGH | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+	else
+		gfp = GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+	if (kmflags & KM_ZERO)
+		gfp |= __GFP_ZERO;
+	return gfp;
+}
+
+/* Above this, a sleeping caller's emergency object comes from vmalloc. */
+#define RSPL_EMERGENCY_KMALLOC_MAX	(PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER)
+
+void *rspl_emergency_alloc(unsigned long size, int kmflags, int *vmalloced)
+{
+	/* The caller may be writeback, and has waited already: no I/O, and
+	 * fail fast rather than retry. */
+	gfp_t gfp = rspl_km_to_gfp(kmflags) & ~(__GFP_IO | __GFP_FS | __GFP_RETRY_MAYFAIL);
 	unsigned int token;
 	void *p;
 
-	if (zero)
-		gfp |= __GFP_ZERO;
-	if (nosleep)
-		return kmalloc(size, gfp);
+	*vmalloced = 0;
+	if (kmflags & KM_NOSLEEP)
+		return size <= KMALLOC_MAX_SIZE ? kmalloc(size, gfp) : NULL;
+	gfp |= __GFP_NORETRY;
 	token = memalloc_noio_save();
-	p = kmalloc(size, gfp);
+	if (size > RSPL_EMERGENCY_KMALLOC_MAX) {
+		p = __vmalloc(size, gfp);
+		*vmalloced = !!p;
+	} else {
+		p = kmalloc(size, gfp);
+	}
 	memalloc_noio_restore(token);
 	return p;
 }
 
-void rspl_kfree(const void *addr)
+/*
+ * vmalloc'd emergency objects freed where vfree() may not sleep, but not
+ * in an interrupt (where vfree() defers by itself): vfree()d by a work
+ * item, each linked through its own first bytes.
+ */
+static LLIST_HEAD(rspl_vfree_list);
+
+static void rspl_vfree_fn(struct work_struct *work)
 {
-	kfree(addr);
+	struct llist_node *node, *next;
+
+	llist_for_each_safe(node, next, llist_del_all(&rspl_vfree_list))
+		vfree(node);
+}
+
+static DECLARE_WORK(rspl_vfree_work, rspl_vfree_fn);
+
+void rspl_emergency_free(const void *addr, int vmalloced)
+{
+	if (!vmalloced) {
+		kfree(addr);
+	} else if (!in_interrupt() && (in_atomic() || irqs_disabled())) {
+		if (llist_add((struct llist_node *)addr, &rspl_vfree_list))
+			schedule_work(&rspl_vfree_work);
+	} else {
+		vfree(addr);
+	}
+}
+
+void rspl_emergency_flush(void)
+{
+	flush_work(&rspl_vfree_work);
 }
 
 unsigned int rspl_noio_save(void)

@@ -55,11 +55,20 @@ void rspl_kvfree(const void *addr);
 unsigned long rspl_pages_alloc_noio(unsigned int order);
 void rspl_pages_free(unsigned long addr, unsigned int order);
 /*
- * kmalloc() for emergency objects: GFP_NOIO, or GFP_ATOMIC when @nosleep;
- * zeroed when @zero. Never warns: the caller counts and reports failures.
+ * An emergency object's memory, asked with rspl_km_to_gfp(@kmflags)
+ * (shim/km_gfp.h) less
+ * I/O, failing fast: kmalloc(), or __vmalloc() in a NOIO scope for a large
+ * object of a caller that may sleep (no contiguous memory needed, no
+ * KMALLOC_MAX_SIZE limit), which *@vmalloced says. Never warns: the
+ * caller counts and reports failures.
  */
-void *rspl_kmalloc_emergency(unsigned long size, int nosleep, int zero);
-void rspl_kfree(const void *addr);
+void *rspl_emergency_alloc(unsigned long size, int kmflags, int *vmalloced);
+/*
+ * Frees it, in any context but NMI: vmalloc'd memory freed in atomic
+ * context goes to a work item, which rspl_emergency_flush() waits for.
+ */
+void rspl_emergency_free(const void *addr, int vmalloced);
+void rspl_emergency_flush(void);
 /* Largest order rspl_pages_alloc_noio() accepts. */
 unsigned int rspl_max_page_order(void);
 unsigned int rspl_noio_save(void);

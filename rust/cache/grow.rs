@@ -3,7 +3,7 @@
 //! The slow path of an allocation: the slabs are out of objects. One grow
 //! at a time runs on the grow workqueue, in a no-I/O scope; callers wait
 //! for it at most `spl_kmem_cache_grow_timeout_ms`, then take an emergency
-//! object from `kmalloc(GFP_NOIO)` rather than wait on a grow that may be
+//! object, allocated without I/O, rather than wait on a grow that may be
 //! stuck behind the writeback they are part of.
 
 use super::{Cache, Source};
@@ -44,13 +44,17 @@ impl Cache {
     /// emergency object. Returns whether it is already zeroed.
     pub(super) fn alloc_miss(
         this: ArcBorrow<'_, Self>,
-        nosleep: bool,
-        zero: bool,
+        flags: KmFlags,
     ) -> Option<(NonNull<u8>, bool)> {
         let Source::Slabs { mags, .. } = &this.source else {
             return None;
         };
-        let nosleep = nosleep || this.sleep_refused();
+        let flags = if !flags.nosleep() && this.sleep_refused() {
+            flags.without_sleep()
+        } else {
+            flags
+        };
+        let nosleep = flags.nosleep();
         // When the first miss happened, and the timeout then: the fast
         // path never reads the clock or the parameter.
         let mut since: Option<(Ktime, u32)> = None;
@@ -69,7 +73,7 @@ impl Cache {
                 matches!(this.wait_for_grow(left), Miss::Emergency)
             };
             if emergency {
-                if let Some(obj) = this.emergency_alloc(nosleep, zero) {
+                if let Some(obj) = this.emergency_alloc(flags) {
                     return Some((obj, true));
                 }
                 if nosleep {
@@ -164,12 +168,12 @@ impl Cache {
         rejected.is_none()
     }
 
-    /// Allocates an emergency object with the caller's no-I/O flags, or
-    /// `None` if there is no memory for one.
-    fn emergency_alloc(&self, nosleep: bool, zero: bool) -> Option<NonNull<u8>> {
+    /// Allocates an emergency object for an allocation served with
+    /// `flags`, without I/O, or `None` if there is no memory for one.
+    fn emergency_alloc(&self, flags: KmFlags) -> Option<NonNull<u8>> {
         let new = {
             let _noio = NoIoScope::enter();
-            NewEmergency::new(self.spec.size, self.spec.align, nosleep, zero)
+            NewEmergency::new(self.spec.size, self.spec.align, flags)
         }?;
         let inserted = {
             let mut state = self.state.lock();

@@ -613,42 +613,52 @@ fn many_objects_across_many_slabs(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
-/// Objects larger than kmalloc() can serve (4 MiB): with the grow held
-/// up, the emergency allocation fails again and again, and the caller must
-/// go back to the slabs and get an object once the grow lands, rather than
-/// retry the emergency allocation forever.
-fn emergency_failure_falls_back_to_slabs(t: &mut Test) -> CaseResult {
-    let c = create("rspl_test_huge\0", 5 << 20, 0, KMC_VMEM);
-    kassert!(t, !c.is_null());
+/// Objects larger than kmalloc() can serve (4 MiB), and large ones that
+/// would need many contiguous pages: with the grow held up, a sleeping
+/// caller (KM_SLEEP or KM_PUSHPAGE) still gets an emergency object once
+/// its wait times out, from vmalloc, whole and usable. (Before, an 8 MiB
+/// KM_SLEEP caller retried kmalloc() until the grow landed.)
+fn large_emergency_objects_need_no_contiguous_memory(t: &mut Test) -> CaseResult {
     params::set_grow_timeout_ms(100);
-    let delay = GrowDelay::set(1500);
-    let (a, waited) = timed_alloc(c, 0);
-    delay.lift();
-    kassert!(t, !a.is_null());
-    // The grow's 1.5 s and its 30 MiB __vmalloc() (slow under TCG), then
-    // at most one back-off of 100 ms: far from the hang it would be.
-    kassert!(
-        t,
-        (1500..=4000).contains(&waited),
-        "waited {} ms for a grow held up 1500 ms",
-        waited
-    );
-    // SAFETY: live cache.
-    let cache = unsafe { cache_of(c) };
-    let stalls = cache.stall_counts();
-    kassert_eq!(
-        t,
-        (
-            stalls.emergency_allocs,
-            stalls.timeouts,
-            stalls.grow_failures
-        ),
-        (0, 1, 0)
-    );
-    // SAFETY: the object is live and freed once; destroyed once.
-    unsafe {
-        rspl_kmem_cache_free(c, a);
-        rspl_kmem_cache_destroy(c);
+    for (size, kmflags) in [
+        (64 << 10, KM_PUSHPAGE),
+        (5 << 20, KM_SLEEP),
+        (8 << 20, KM_PUSHPAGE | KM_ZERO),
+    ] {
+        let c = create("rspl_test_huge\0", size, 0, KMC_VMEM);
+        kassert!(t, !c.is_null());
+        let delay = GrowDelay::set(3000);
+        let (a, waited) = timed_alloc(c, kmflags);
+        kassert!(t, !a.is_null());
+        // The 100 ms timeout and the wakeup, then a vmalloc of a few MiB
+        // (slow under TCG and KASAN): far from the 3 s grow.
+        kassert!(
+            t,
+            waited < 1500,
+            "{size} bytes: waited {waited} ms for a 100 ms timeout"
+        );
+        // SAFETY: live cache.
+        let cache = unsafe { cache_of(c) };
+        let stalls = cache.stall_counts();
+        kassert_eq!(t, (stalls.emergency_allocs, stalls.timeouts), (1, 1));
+        // SAFETY: the caller owns all `size` bytes of `a`.
+        let bytes = unsafe { core::slice::from_raw_parts_mut(a.cast::<u8>(), size) };
+        if kmflags & KM_ZERO != 0 {
+            kassert!(
+                t,
+                bytes.iter().all(|&b| b == 0),
+                "KM_ZERO object not zeroed"
+            );
+        }
+        bytes.fill(0x5a);
+        kassert!(t, bytes.iter().all(|&b| b == 0x5a));
+        // SAFETY: the object is live and freed once (vfree for a vmalloc
+        // emergency object); the grow is let go before destroy.
+        unsafe { rspl_kmem_cache_free(c, a) };
+        kassert_eq!(t, cache.stall_counts().emergency_live, 0);
+        delay.lift();
+        // SAFETY: destroyed once.
+        unsafe { rspl_kmem_cache_destroy(c) };
     }
     Ok(())
 }
@@ -718,7 +728,7 @@ kunit_suite!(
     [
         inuse_counts_objects,
         same_name_linux_caches,
-        emergency_failure_falls_back_to_slabs,
+        large_emergency_objects_need_no_contiguous_memory,
         bad_arguments_return_null,
         every_backing,
         every_alignment_odd_size,
