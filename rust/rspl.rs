@@ -5,6 +5,60 @@
 //! Caches with SPL's semantics whose slab growth can never deadlock the
 //! writeback path: growth runs on a workqueue, callers wait with a timeout
 //! and then take an emergency object allocated without I/O.
+//!
+//! # Lock order
+//!
+//! Outermost first; a lock is only taken while holding those above it.
+//!
+//! 1. The registry's create lock (mutex, `registry.rs`): held across a
+//!    whole create, which allocates (`GFP_KERNEL`) and makes Linux caches
+//!    (`kmem_cache_create()` takes `cpus_read_lock()`). Only create takes
+//!    it; no reclaim path does.
+//! 2. The registry's cache list (mutex): held briefly, never while
+//!    allocating anything that may reclaim (`GFP_NOWAIT` only) or calling
+//!    back a consumer. The CPU-hotplug callback takes it under the kernel's
+//!    `cpu_hotplug_lock`, so nothing under it may take that lock.
+//! 3. A cache's reap lock (mutex, `reap_lock.rs`): held across a reap,
+//!    which sends IPIs, calls the consumer's reclaim callback and vfree()s.
+//!    Taken by reap and destroy, which may sleep on it; the shrinker only
+//!    tries it. Never taken with 1 or 2 held, nor they under it.
+//! 4. A CPU's magazine (`cpu_local.rs`): IRQs off on its own CPU, or the
+//!    CPU dead under hotplug; no lock.
+//! 5. A cache's state spinlock (`IrqSpinLock`, IRQs off): slabs,
+//!    emergency hash, counters. Innermost: nothing is allocated under it
+//!    but `GFP_NOWAIT` room (partial list, hash buckets), and no callback,
+//!    IPI or wait runs under it.
+//!
+//! No IPI or flush is sent holding a lock its handler takes: reap's IPIs
+//! run with the reap lock only, and their handlers take 4 and 5.
+//!
+//! # Forward progress
+//!
+//! A caller's sleeps are bounded. A `KM_SLEEP` or `KM_PUSHPAGE` caller
+//! whose cache is out of objects waits for the one grow in flight at most
+//! `spl_kmem_cache_grow_timeout_ms`, then takes an emergency object
+//! allocated without I/O (`KM_PUSHPAGE` with `__GFP_HIGH`'s reserves): it
+//! never waits on a grow that may be stuck behind the writeback it is part
+//! of. While a grow is stuck the cache is marked DEADLOCKED and later
+//! misses take emergency objects at once. When even the emergency
+//! allocation fails, the caller backs off (at most 100 ms a try), looks
+//! at the slabs again and waits for a grow anew; it holds no rspl lock
+//! meanwhile. Its other sleeps are inside the page allocator.
+//!
+//! The grow worker holds no rspl lock while it allocates (in a NOIO
+//! scope), and takes the state lock only to add the slab. The shrinker
+//! never sleeps on a reap lock (it tries it, skipping a cache being
+//! reaped) and calls consumers' reclaim callbacks only for reclaim that
+//! may enter filesystems, so rspl's own NOIO allocations never run them.
+//! `KM_NOSLEEP` never sleeps at all.
+//!
+//! # Callbacks
+//!
+//! Constructors and destructors run under no rspl lock, in the caller's
+//! context (a constructor gets `KM_NOSLEEP` when the allocation is served
+//! without sleeping). Reclaim callbacks run under their cache's reap lock
+//! only, from a reap or from the shrinker, and must not wait for a lock a
+//! task may hold while allocating (`include/rspl/kmem_cache.h`).
 
 // `Cache`'s pin_init! has more fields than the default limit expands.
 #![recursion_limit = "256"]
