@@ -18,7 +18,7 @@ mod reap;
 use crate::{
     complaints::{Complaints, Mistake},
     cpu_local::CpuLocal,
-    emergency::EmergencySet,
+    emergency::{EmergencyRange, EmergencySet},
     flags::*,
     grow_wait::GrowWaitQueue,
     irq_lock::IrqSpinLock,
@@ -186,8 +186,9 @@ pub(crate) struct Cache {
     source: Source,
     /// Create flags and `KMC_BIT_*` state bits, as `/proc` shows them.
     flags: AtomicUsize,
-    /// A mirror of the emergency count, read without the lock by free.
-    emergency_live: AtomicUsize,
+    /// Where the live emergency objects are, read without the lock by
+    /// free: most frees then skip the lock even while some are live.
+    emergency_range: EmergencyRange,
     /// Whether the last grow failed (its waiters go to the emergency path).
     last_grow_failed: AtomicBool,
     stalls: StallStats,
@@ -265,7 +266,7 @@ impl Cache {
                 abandoned: AtomicBool::new(false),
                 source,
                 flags: AtomicUsize::new(spec.flags as usize),
-                emergency_live: AtomicUsize::new(0),
+                emergency_range: EmergencyRange::new(),
                 last_grow_failed: AtomicBool::new(false),
                 stalls: StallStats::default(),
                 complaints: Complaints::new(),
@@ -464,7 +465,7 @@ impl Cache {
     /// freed just before on this CPU is refused.
     fn free_destructed(&self, mags: &CpuLocal<Magazine>, obj: NonNull<u8>, dtor: Dtor) {
         let addr = obj.as_ptr() as usize;
-        if self.emergency_live.load(Ordering::Relaxed) > 0 {
+        if self.emergency_range.may_hold(addr) {
             if let Some(mem) = self.take_emergency(addr) {
                 self.destruct(obj, dtor);
                 // kfree()d here, after its destructor.
@@ -514,7 +515,7 @@ impl Cache {
     /// and at once in a checked cache, which has no magazines. A free of
     /// the object freed just before on this CPU is refused at once.
     fn put_object(&self, mags: &CpuLocal<Magazine>, addr: usize) {
-        if self.emergency_live.load(Ordering::Relaxed) > 0 && self.take_emergency(addr).is_some() {
+        if self.emergency_range.may_hold(addr) && self.take_emergency(addr).is_some() {
             // kfree()d as it went.
             return;
         }
@@ -563,11 +564,12 @@ impl Cache {
     }
 
     /// Takes the emergency object at `addr` out of the hash, if it is one:
-    /// it is kfree()d when the result drops (outside the lock).
+    /// it is freed when the result drops (outside the lock).
     fn take_emergency(&self, addr: usize) -> Option<EmergencyMemory> {
-        let mem = self.state.lock().emergency.remove(addr);
-        if mem.is_some() {
-            self.emergency_live.fetch_sub(1, Ordering::Relaxed);
+        let mut state = self.state.lock();
+        let mem = state.emergency.remove(addr);
+        if mem.is_some() && state.emergency.count() == 0 {
+            self.emergency_range.clear();
         }
         mem
     }
@@ -585,6 +587,13 @@ impl Cache {
                 alloc.saturating_sub(mags.gauge_sum() as u64) + emergency
             }
         }
+    }
+
+    /// Whether a free of `addr` looks for an emergency object (under the
+    /// lock), as the free path decides.
+    #[cfg(CONFIG_KUNIT)]
+    pub(crate) fn emergency_may_hold(&self, addr: usize) -> bool {
+        self.emergency_range.may_hold(addr)
     }
 
     /// This cache's share of the shrinker's count.

@@ -9,10 +9,49 @@ use crate::{
     flags::KmFlags,
     memory::EmergencyMemory,
 };
+use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{
     alloc::flags::{__GFP_NOWARN, GFP_NOWAIT},
     prelude::*,
 };
+
+/// The addresses of a cache's live emergency objects, as a range that a
+/// free reads without the cache's lock: an address outside it is no
+/// emergency object, so the free skips the hash and the lock. Slab objects
+/// fall outside it unless their slab lies between emergency objects.
+pub(crate) struct EmergencyRange {
+    lo: AtomicUsize,
+    hi: AtomicUsize,
+}
+
+impl EmergencyRange {
+    pub(crate) fn new() -> Self {
+        Self {
+            lo: AtomicUsize::new(usize::MAX),
+            hi: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether `addr` may be a live emergency object's: read on every free
+    /// of the cache, without its lock.
+    #[inline(always)]
+    pub(crate) fn may_hold(&self, addr: usize) -> bool {
+        self.lo.load(Ordering::Relaxed) <= addr && addr <= self.hi.load(Ordering::Relaxed)
+    }
+
+    /// Takes in a new emergency object at `addr`. Under the cache's lock.
+    pub(crate) fn widen(&self, addr: usize) {
+        self.lo.fetch_min(addr, Ordering::Relaxed);
+        self.hi.fetch_max(addr, Ordering::Relaxed);
+    }
+
+    /// Empties the range, once no emergency object is live. Under the
+    /// cache's lock.
+    pub(crate) fn clear(&self) {
+        self.lo.store(usize::MAX, Ordering::Relaxed);
+        self.hi.store(0, Ordering::Relaxed);
+    }
+}
 
 /// The cache's emergency objects (used under the cache's lock).
 pub(crate) struct EmergencySet {

@@ -178,8 +178,8 @@ impl Cache {
         let inserted = {
             let mut state = self.state.lock();
             let r = state.emergency.insert(new);
-            if r.is_ok() {
-                self.emergency_live.fetch_add(1, Ordering::Relaxed);
+            if let Ok(obj) = r {
+                self.emergency_range.widen(obj);
                 self.stalls.emergency_alloc();
             }
             r

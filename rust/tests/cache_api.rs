@@ -663,6 +663,53 @@ fn large_emergency_objects_need_no_contiguous_memory(t: &mut Test) -> CaseResult
     Ok(())
 }
 
+/// While an emergency object is live, frees of slab objects still skip
+/// the cache's lock: they fall outside the live emergency objects' range
+/// (here a kmalloc'd one, while the slabs are vmalloc'd). Once none is
+/// live, no free looks.
+fn frees_tell_emergency_objects_apart(t: &mut Test) -> CaseResult {
+    let c = create("rspl_test_erange\0", 16 << 10, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: live until destroyed at the end.
+    let cache = unsafe { cache_of(c) };
+    params::set_grow_timeout_ms(100);
+    let delay = GrowDelay::set(1000);
+    // An empty cache with its grow held up: an emergency object.
+    let (e, _) = timed_alloc(c, KM_PUSHPAGE);
+    kassert!(t, !e.is_null());
+    kassert_eq!(t, cache.stall_counts().emergency_live, 1);
+    delay.lift();
+    // Once the grow lands, slab objects.
+    let mut s = null_mut();
+    for _ in 0..50 {
+        crate::memory::msleep(50);
+        let (o, _) = timed_alloc(c, 0);
+        kassert!(t, !o.is_null());
+        if cache.stall_counts().emergency_live == 1 && !cache.emergency_may_hold(o as usize) {
+            s = o;
+            break;
+        }
+        // SAFETY: `o` is live and freed once.
+        unsafe { rspl_kmem_cache_free(c, o) };
+    }
+    kassert!(
+        t,
+        !s.is_null(),
+        "no slab object outside the emergency range"
+    );
+    kassert!(t, cache.emergency_may_hold(e as usize));
+    // SAFETY: both live, freed once.
+    unsafe {
+        rspl_kmem_cache_free(c, e);
+        rspl_kmem_cache_free(c, s);
+    }
+    kassert_eq!(t, cache.stall_counts().emergency_live, 0);
+    kassert!(t, !cache.emergency_may_hold(e as usize));
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
 /// `rspl_kmem_cache_inuse()` counts the objects callers hold, on rspl's
 /// slabs (magazines not counted) and on a Linux cache alike: ZFS multiplies
 /// it by the entry size.
@@ -729,6 +776,7 @@ kunit_suite!(
         inuse_counts_objects,
         same_name_linux_caches,
         large_emergency_objects_need_no_contiguous_memory,
+        frees_tell_emergency_objects_apart,
         bad_arguments_return_null,
         every_backing,
         every_alignment_odd_size,
