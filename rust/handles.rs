@@ -34,8 +34,8 @@ struct Slot {
     /// The cache; valid while `handle` is its handle (the registry holds
     /// a reference).
     cache: AtomicPtr<Cache>,
-    /// The generation the slot's next cache gets; changed only under the
-    /// registry's create lock.
+    /// The generation the slot's next cache gets; changed by `release`
+    /// before it frees the slot.
     generation: AtomicU32,
 }
 
@@ -96,7 +96,8 @@ pub(crate) fn assign(cache: &Cache) -> Result<usize> {
             }
         };
         for (j, slot) in page.slots.iter().enumerate() {
-            if slot.handle.load(Ordering::Relaxed) != 0 {
+            // Acquire: a slot `release` freed shows its new generation.
+            if slot.handle.load(Ordering::Acquire) != 0 {
                 continue;
             }
             // Generation 0 is never used: a handle has bits above the slot.
@@ -117,7 +118,9 @@ pub(crate) fn assign(cache: &Cache) -> Result<usize> {
 ///
 /// # Context
 ///
-/// Under the registry's lock.
+/// Under the registry's cache list lock, once per handle. `assign` may
+/// run meanwhile (under the create lock): it takes the slot only once
+/// `handle` reads 0, after the new generation and the null cache are in.
 pub(crate) fn release(handle: usize) {
     let Some(i) = (handle & SLOT_MASK).checked_sub(1) else {
         return;
@@ -126,15 +129,14 @@ pub(crate) fn release(handle: usize) {
         return;
     };
     let slot = &page.slots[i % SLOTS_PER_PAGE];
-    if slot
-        .handle
-        .compare_exchange(handle, 0, Ordering::AcqRel, Ordering::Relaxed)
-        .is_ok()
-    {
-        slot.cache.store(null_mut(), Ordering::Relaxed);
-        let next = ((handle >> SLOT_BITS) as u32).wrapping_add(1).max(1);
-        slot.generation.store(next, Ordering::Relaxed);
+    if slot.handle.load(Ordering::Relaxed) != handle {
+        return;
     }
+    let next = ((handle >> SLOT_BITS) as u32).wrapping_add(1).max(1);
+    slot.generation.store(next, Ordering::Relaxed);
+    slot.cache.store(null_mut(), Ordering::Relaxed);
+    // Release: publishes the two stores above to `assign`.
+    slot.handle.store(0, Ordering::Release);
 }
 
 /// Frees the table's pages, at unload, once every slot is released.

@@ -4,7 +4,7 @@
 //! shrinker reaps caches under memory pressure, and the aging tick returns
 //! what idle magazines and empty slabs hold (shim/reclaim.c runs both).
 
-use crate::{reclaim_stats, registry, shim};
+use crate::{cache::Cache, reclaim_stats, registry, shim};
 use core::sync::atomic::Ordering;
 use kernel::{ffi::c_ulong, prelude::*};
 
@@ -63,6 +63,10 @@ pub(crate) extern "C" fn rspl_shrink_scan(
                 None => *busy = true,
             }
         }
+        // A cache destroyed meanwhile may have its last reference here:
+        // its teardown (a Linux cache's kmem_cache_destroy()) must not run
+        // in reclaim.
+        caches.into_iter().for_each(Cache::release_outside_reclaim);
         freed
     });
     reclaim_stats::SHRINK_FREED.fetch_add(freed, Ordering::Relaxed);

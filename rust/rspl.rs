@@ -10,18 +10,20 @@
 //!
 //! Outermost first; a lock is only taken while holding those above it.
 //!
-//! 1. The registry's create lock (mutex, `registry.rs`): held across a
+//! 1. A cache's reap lock (mutex, `reap_lock.rs`): held across a reap,
+//!    which sends IPIs, calls the consumer's reclaim callback and vfree()s;
+//!    a callback may create caches (2, 3), and its allocations may enter
+//!    the shrinker, which lists the caches (3). Taken by reap and destroy,
+//!    which may sleep on it, never with 2 or 3 held; the shrinker only
+//!    tries it. One lockdep class: a reclaim callback must not reap.
+//! 2. The registry's create lock (mutex, `registry.rs`): held across a
 //!    whole create, which allocates (`GFP_KERNEL`) and makes Linux caches
 //!    (`kmem_cache_create()` takes `cpus_read_lock()`). Only create takes
 //!    it; no reclaim path does.
-//! 2. The registry's cache list (mutex): held briefly, never while
+//! 3. The registry's cache list (mutex): held briefly, never while
 //!    allocating anything that may reclaim (`GFP_NOWAIT` only) or calling
 //!    back a consumer. The CPU-hotplug callback takes it under the kernel's
 //!    `cpu_hotplug_lock`, so nothing under it may take that lock.
-//! 3. A cache's reap lock (mutex, `reap_lock.rs`): held across a reap,
-//!    which sends IPIs, calls the consumer's reclaim callback and vfree()s.
-//!    Taken by reap and destroy, which may sleep on it; the shrinker only
-//!    tries it. Never taken with 1 or 2 held, nor they under it.
 //! 4. A CPU's magazine (`cpu_local.rs`): IRQs off on its own CPU, or the
 //!    CPU dead under hotplug; no lock.
 //! 5. A cache's state spinlock (`IrqSpinLock`, IRQs off): slabs,
@@ -31,6 +33,10 @@
 //!
 //! No IPI or flush is sent holding a lock its handler takes: reap's IPIs
 //! run with the reap lock only, and their handlers take 4 and 5.
+//!
+//! A cache's last reference may go in the shrinker (a destroy racing its
+//! scan); it is handed to the grow workqueue then, so that a Linux cache
+//! is never destroyed (`cpus_read_lock()`, `slab_mutex`) from reclaim.
 //!
 //! # Forward progress
 //!

@@ -51,7 +51,7 @@ static unsigned long rspl_shrinker_scan(struct shrinker *shrinker,
 {
 	bool busy = false;
 	unsigned long freed = rspl_shrink_scan(sc->nr_to_scan,
-					       sc->gfp_mask & __GFP_FS, &busy);
+					       !!(sc->gfp_mask & __GFP_FS), &busy);
 
 	return !freed && busy ? SHRINK_STOP : freed;
 }

@@ -99,8 +99,8 @@ typedef void (*rspl_kmem_reclaim_t)(void *priv);
  *           may enter filesystems (__GFP_FS; never for NOFS or NOIO
  *           allocations, such as rspl's own and KM_PUSHPAGE ones). It may
  *           sleep and allocate, but must not wait for a lock that a task
- *           may hold while it allocates (try such locks), nor reap or
- *           destroy its own cache.
+ *           may hold while it allocates (try such locks), nor reap any
+ *           cache nor destroy its own.
  * @priv: passed to the callbacks.
  * @vmp: must be NULL.
  * @flags: KMC_CREATE_MASK flags. KMC_SLAB objects come from a Linux

@@ -112,6 +112,20 @@ impl Cache {
         Miss::Retry
     }
 
+    /// Drops a reference taken in reclaim: a destroyed cache's, which may
+    /// be the last, goes to the grow workqueue to drop there, in process
+    /// context outside reclaim.
+    pub(crate) fn release_outside_reclaim(this: Arc<Self>) {
+        if this.is_live() {
+            return;
+        }
+        if let Some(queue) = crate::registry::grow_queue() {
+            // Already queued: the queued work holds a reference of its own,
+            // so this one is not the last (or the work drops it).
+            let _ = queue.enqueue(this);
+        }
+    }
+
     /// Queues a grow unless one is in flight (the GROWING bit).
     fn start_grow(this: ArcBorrow<'_, Self>) {
         if this.set_flag(KMC_BIT_GROWING) {
@@ -130,6 +144,13 @@ impl Cache {
     /// waiter, in that order (a waiter woken before the bit clears would
     /// sleep again for the full timeout).
     fn grow(&self) {
+        if !self.is_live() {
+            // Queued to drop a destroyed cache's last reference (see
+            // `release_outside_reclaim`), or a grow that lost the race.
+            self.clear_flag(KMC_BIT_GROWING);
+            self.waitq.wake_all();
+            return;
+        }
         let delay = params::inject_grow_delay_ms();
         if delay > 0 {
             memory::msleep(delay);

@@ -59,7 +59,8 @@ static void ctx_run_in(struct ctx_run *run, enum ctx_where where)
 	run->in_context = false;
 	run->got = 0;
 	if (where == CTX_HARDIRQ) {
-		init_irq_work(&run->work, ctx_irq_work);
+		/* Hard even on PREEMPT_RT, where plain irq_work is threaded. */
+		run->work = IRQ_WORK_INIT_HARD(ctx_irq_work);
 		irq_work_queue(&run->work);
 		wait_for_completion(&run->done);
 		irq_work_sync(&run->work);

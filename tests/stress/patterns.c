@@ -30,15 +30,17 @@ struct pattern_ctx {
 	unsigned long deadline;
 	/* Times CPU 1 went offline (with objects in its magazines). */
 	unsigned int offlines;
+	/* CPU 1 did not come back within a second. */
+	bool stuck_offline;
 	struct stress_held held[THREADS][HOLD];
 };
 
 /* The ninth thread: CPU 1 offline, every cache reaped, CPU 1 back. */
 static void hotplug_thread(struct pattern_ctx *ctx)
 {
-	unsigned int i;
+	unsigned int i, tries;
 
-	while (time_before(jiffies, ctx->deadline)) {
+	while (time_before(jiffies, ctx->deadline) && !ctx->stuck_offline) {
 		msleep(100);
 		if (num_online_cpus() < 2 || remove_cpu(1))
 			continue;
@@ -46,8 +48,13 @@ static void hotplug_thread(struct pattern_ctx *ctx)
 		for (i = 0; i < NCACHES; i++)
 			rspl_kmem_cache_reap_now(pattern_caches[i].cache);
 		msleep(50);
-		while (add_cpu(1))
+		for (tries = 0; add_cpu(1); tries++) {
+			if (tries == 100) {
+				ctx->stuck_offline = true;
+				break;
+			}
 			msleep(10);
+		}
 	}
 }
 
@@ -99,6 +106,7 @@ void stress_patterns(struct kunit *test)
 		       sum.corrupt, sum.claimed, ctx->offlines);
 	/* The guests have two CPUs: CPU 1 must have gone offline. */
 	KUNIT_EXPECT_GT(test, ctx->offlines, 0);
+	KUNIT_EXPECT_FALSE(test, ctx->stuck_offline);
 	KUNIT_EXPECT_GT(test, sum.allocs, 0);
 	KUNIT_EXPECT_EQ(test, sum.nulls, 0);
 	KUNIT_EXPECT_EQ(test, sum.corrupt, 0);
