@@ -61,17 +61,15 @@ fn filled_with(obj: *mut c_void, len: usize, byte: u8) -> bool {
 
 const SMALL: usize = 200;
 
-fn checked_cache_refuses_every_bad_free(t: &mut Test) -> CaseResult {
-    let (a, b) = {
-        let _debug = DebugMode::on();
-        (
-            create("rspl_test_checked_a\0", SMALL, 0, 0),
-            create("rspl_test_checked_b\0", SMALL, 0, 0),
-        )
-    };
+/// Objects `a1` and `a2` of cache `a` and `b1` of cache `b` (both live
+/// checked caches of `SMALL` objects), `a2` and `b1` filled with a byte
+/// that tells whether anyone wrote into them.
+fn two_objects_and_a_foreign_one(
+    t: &mut Test,
+    a: *mut c_void,
+    b: *mut c_void,
+) -> Result<(*mut c_void, *mut c_void, *mut c_void), Failed> {
     kassert!(t, !a.is_null() && !b.is_null());
-    // SAFETY: live until destroyed at the end.
-    let (ca, cb) = unsafe { (cache_of(a), cache_of(b)) };
     // SAFETY: live caches.
     let (a1, a2, b1) = unsafe {
         (
@@ -83,6 +81,20 @@ fn checked_cache_refuses_every_bad_free(t: &mut Test) -> CaseResult {
     kassert!(t, !a1.is_null() && !a2.is_null() && !b1.is_null());
     fill(a2, SMALL, 0xa2);
     fill(b1, SMALL, 0xb1);
+    Ok((a1, a2, b1))
+}
+
+fn checked_cache_refuses_every_bad_free(t: &mut Test) -> CaseResult {
+    let (a, b) = {
+        let _debug = DebugMode::on();
+        (
+            create("rspl_test_checked_a\0", SMALL, 0, 0),
+            create("rspl_test_checked_b\0", SMALL, 0, 0),
+        )
+    };
+    let (a1, a2, b1) = two_objects_and_a_foreign_one(t, a, b)?;
+    // SAFETY: live until destroyed at the end.
+    let (ca, cb) = unsafe { (cache_of(a), cache_of(b)) };
     // No magazines: the slabs count exactly what callers hold.
     kassert_eq!(t, allocated(t, ca)?, 2);
     let outside = [0u8; 64];
@@ -280,20 +292,9 @@ fn checked_refusals_run_no_destructor(t: &mut Test) -> CaseResult {
             ),
         )
     };
-    kassert!(t, !a.is_null() && !b.is_null());
+    let (a1, a2, b1) = two_objects_and_a_foreign_one(t, a, b)?;
     // SAFETY: live until destroyed at the end.
     let (ca, cb) = unsafe { (cache_of(a), cache_of(b)) };
-    // SAFETY: live caches.
-    let (a1, a2, b1) = unsafe {
-        (
-            rspl_kmem_cache_alloc(a, KM_SLEEP),
-            rspl_kmem_cache_alloc(a, KM_SLEEP),
-            rspl_kmem_cache_alloc(b, KM_SLEEP),
-        )
-    };
-    kassert!(t, !a1.is_null() && !a2.is_null() && !b1.is_null());
-    fill(a2, SMALL, 0xa2);
-    fill(b1, SMALL, 0xb1);
     let before = destructed();
     let refused = ca.complaints().count(Mistake::BadFree);
     // SAFETY: each bad free is refused before any callback runs; `a1` is

@@ -99,25 +99,36 @@ fn churn(c: usize, n: usize) -> bool {
     true
 }
 
-fn reap_flushes_every_cpus_magazine(t: &mut Test) -> CaseResult {
+/// Creates cache `name` (256 B objects) and leaves at least 100 free
+/// objects in CPU 1's magazine; returns the cache's handle.
+fn fill_cpu1_magazine(t: &mut Test, name: &'static str) -> Result<*mut c_void, Failed> {
+    // The guests have two CPUs: a case that cannot use CPU 1 fails.
     kassert!(
         t,
         online_cpus() >= 2,
         "needs two CPUs, has {}",
         online_cpus()
     );
-    let c = create("rspl_test_magazine_ipi\0", 256, 0, KMC_KVMEM);
+    let c = create(name, 256, 0, KMC_KVMEM);
     kassert!(t, !c.is_null());
-    // SAFETY: `c` is live until destroyed at the end.
-    let cache = unsafe { cache_of(c) };
     let addr = c as usize;
     let mut ok = false;
     kassert!(t, on_cpu(1, || ok = churn(addr, 100)));
     kassert!(t, ok, "allocations on CPU 1 failed");
+    // SAFETY: `c` is live.
+    let held = unsafe { cache_of(c) }.magazine_objects();
+    kassert!(t, held >= 100, "CPU 1's magazine holds {}", held);
+    Ok(c)
+}
+
+fn reap_flushes_every_cpus_magazine(t: &mut Test) -> CaseResult {
+    let c = fill_cpu1_magazine(t, "rspl_test_magazine_ipi\0")?;
+    // SAFETY: `c` is live until destroyed at the end.
+    let cache = unsafe { cache_of(c) };
+    let addr = c as usize;
     // CPU 1's magazine holds what it freed; nothing is in use.
     let held = cache.magazine_objects();
     let s = slab_counts(cache).ok_or(Failed)?;
-    kassert!(t, held >= 100, "CPU 1's magazine holds {}", held);
     kassert_eq!(t, s.slabs.objs_alloc, held as u64);
     // A reap from CPU 0 empties CPU 1's magazine (by IPI) and every slab.
     let reap = || {
@@ -161,22 +172,10 @@ fn distinct_churn(c: usize, n: usize) -> bool {
 /// reap frees it; the cache works on with the CPU offline and once it is
 /// back, handing no object out twice.
 fn dead_cpus_magazine_goes_back(t: &mut Test) -> CaseResult {
-    kassert!(
-        t,
-        online_cpus() >= 2,
-        "needs two CPUs, has {}",
-        online_cpus()
-    );
-    let c = create("rspl_test_magazine_hotplug\0", 256, 0, KMC_KVMEM);
-    kassert!(t, !c.is_null());
+    let c = fill_cpu1_magazine(t, "rspl_test_magazine_hotplug\0")?;
     // SAFETY: `c` is live until destroyed at the end.
     let cache = unsafe { cache_of(c) };
     let addr = c as usize;
-    let mut ok = false;
-    kassert!(t, on_cpu(1, || ok = churn(addr, 100)));
-    kassert!(t, ok, "allocations on CPU 1 failed");
-    let held = cache.magazine_objects();
-    kassert!(t, held >= 100, "CPU 1's magazine holds {}", held);
     {
         let offline = CpuOffline::take(1);
         kassert!(t, offline.is_some(), "CPU 1 cannot go offline");
