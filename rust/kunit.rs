@@ -237,7 +237,8 @@ impl CpuOffline {
     /// Takes CPU `cpu` offline; `None` if the kernel refuses.
     pub(crate) fn take(cpu: u32) -> Option<Self> {
         // SAFETY: process context, holding no lock.
-        (unsafe { shim::rspl_kunit_cpu_offline(cpu) } == 0).then_some(Self(cpu))
+        // `then`: a value made on failure would bring the CPU up on drop.
+        (unsafe { shim::rspl_kunit_cpu_offline(cpu) } == 0).then(|| Self(cpu))
     }
 }
 

@@ -61,7 +61,9 @@ impl ReapLock {
     pub(crate) fn try_lock(&self) -> Option<ReapGuard<'_>> {
         // SAFETY: an initialised mutex (invariant).
         let locked = unsafe { shim::rspl_mutex_trylock(self.ptr()) } != 0;
-        locked.then_some(ReapGuard {
+        // `then`, not `then_some`: a guard made and dropped on failure
+        // would unlock a mutex another holds.
+        locked.then(|| ReapGuard {
             lock: self,
             _not_send: core::marker::PhantomData,
         })
