@@ -37,11 +37,9 @@ impl GrowWaitQueue {
     /// Sleeps (uninterruptibly) until bit `bit` of `word` is clear or `ms`
     /// milliseconds pass. Returns whether the bit cleared in time.
     pub(crate) fn wait_bit_clear(&self, word: &AtomicUsize, bit: u32, ms: u32) -> bool {
-        // SAFETY: a plain conversion.
-        let timeout = unsafe { shim::rspl_msecs_to_jiffies(ms) };
         // SAFETY: the queue is initialised and pinned; `word` is a live
         // `unsigned long` that the kernel reads with test_bit() (atomic).
-        unsafe { shim::rspl_wait_bit_clear(self.raw(), word.as_ptr().cast(), bit, timeout) > 0 }
+        unsafe { shim::rspl_wait_bit_clear(self.raw(), word.as_ptr().cast(), bit, ms) != 0 }
     }
 
     pub(crate) fn wake_all(&self) {

@@ -166,10 +166,6 @@ void rspl_msleep(unsigned int ms)
 	msleep(ms);
 }
 
-unsigned long rspl_msecs_to_jiffies(unsigned int ms)
-{
-	return msecs_to_jiffies(ms);
-}
 
 int rspl_in_atomic(void)
 {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Timed waits for a cache's GROWING bit, and the grow workqueue. */
 #include <linux/bitops.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <rspl/shim.h>
@@ -10,10 +12,10 @@ void rspl_waitq_init(struct wait_queue_head *wq)
 	init_waitqueue_head(wq);
 }
 
-long rspl_wait_bit_clear(struct wait_queue_head *wq, unsigned long *word,
-			 unsigned int bit, unsigned long timeout)
+int rspl_wait_bit_clear(struct wait_queue_head *wq, unsigned long *word,
+			unsigned int bit, unsigned int ms)
 {
-	return wait_event_timeout(*wq, !test_bit(bit, word), timeout);
+	return !wait_event_hrtimeout(*wq, !test_bit(bit, word), ms_to_ktime(ms));
 }
 
 void rspl_wake_all(struct wait_queue_head *wq)

@@ -74,7 +74,6 @@ unsigned int rspl_max_page_order(void);
 unsigned int rspl_noio_save(void);
 void rspl_noio_restore(unsigned int token);
 void rspl_msleep(unsigned int ms);
-unsigned long rspl_msecs_to_jiffies(unsigned int ms);
 int rspl_in_atomic(void);
 
 /*
@@ -139,14 +138,15 @@ int rspl_module_watch_start(void);
 void rspl_module_watch_stop(void);
 
 /*
- * Waiting for a bit of a flag word to clear (shim/wait.c), with the
- * kernel's wait_event_timeout(): uninterruptible, so a pending signal does
- * not turn the wait into a busy loop. Returns the jiffies left, 0 on
- * timeout.
+ * Waiting for a bit of a flag word to clear (shim/wait.c), at most @ms
+ * milliseconds, with the kernel's wait_event_hrtimeout(): a high-resolution
+ * timer, not the timer wheel (whose 8 ms levels stretched a 100 ms wait to
+ * 106 ms), and uninterruptible, so a pending signal does not turn the wait
+ * into a busy loop. Returns 1 when the bit cleared, 0 on timeout.
  */
 void rspl_waitq_init(struct wait_queue_head *wq);
-long rspl_wait_bit_clear(struct wait_queue_head *wq, unsigned long *word,
-			 unsigned int bit, unsigned long timeout);
+int rspl_wait_bit_clear(struct wait_queue_head *wq, unsigned long *word,
+			unsigned int bit, unsigned int ms);
 void rspl_wake_all(struct wait_queue_head *wq);
 /* The grow workqueue: WQ_MEM_RECLAIM, so growth progresses under pressure. */
 struct workqueue_struct *rspl_grow_wq_create(void);
