@@ -38,10 +38,19 @@ static void fault_thread(struct stress_worker *w)
 	static const int kmflags[] = { KM_SLEEP, KM_PUSHPAGE, KM_NOSLEEP };
 	struct fault_ctx *ctx = w->ctx;
 	struct stress_held *held = ctx->held[w->id];
+	unsigned long next_reap = jiffies;
+	unsigned int i;
 
 	while (time_before(jiffies, ctx->deadline)) {
 		stress_toggle(w, fault_caches, NCACHES, held, HOLD,
 			      kmflags[get_random_u32_below(3)]);
+		/* Thread 0 reaps every 20 ms, so that slabs are freed and
+		 * grown again: page allocations to fail, not only slab ones. */
+		if (w->id == 0 && time_after_eq(jiffies, next_reap)) {
+			for (i = 0; i < NCACHES; i++)
+				rspl_kmem_cache_reap_now(fault_caches[i].cache);
+			next_reap = jiffies + msecs_to_jiffies(20);
+		}
 		cond_resched();
 	}
 	stress_put_all(w, fault_caches, held, 0, HOLD);
