@@ -108,7 +108,7 @@ int stress_caches_create(struct kunit *test, struct stress_cache *c,
 	set->n = n;
 	for (i = 0; i < n; i++) {
 		c[i].cache = rspl_kmem_cache_create(c[i].name, c[i].size, 0, NULL,
-						    NULL, NULL, NULL, NULL,
+						    NULL, c[i].reclaim, &c[i], NULL,
 						    c[i].flags);
 		if (!c[i].cache) {
 			stress_caches_destroy(c, i);

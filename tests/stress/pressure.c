@@ -4,15 +4,20 @@
  * after direct reclaim (which runs the shrinkers, rspl's among them),
  * refuses it more, holds them for the case's time, then exits. Meanwhile,
  * and for as long again after, threads allocate and free through rspl,
- * with KM_SLEEP and KM_PUSHPAGE. No allocation may fail or be corrupted,
- * and once the hog is gone, a reap leaves no empty slab: only what the
- * objects still held need.
+ * with KM_SLEEP and KM_PUSHPAGE, one of them holding a mutex while it
+ * allocates. One cache's reclaim callback, which rspl's shrinker runs in
+ * the hog's direct reclaim, allocates from another rspl cache and tries
+ * that mutex, as the header allows. No allocation may fail or be
+ * corrupted, nothing may hang (lockdep clean on the debug kernel), and
+ * once the hog is gone, a reap leaves no empty slab: only what the objects
+ * still held need.
  */
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include "stress.h"
@@ -24,13 +29,41 @@
  * the console do not starve while it holds the rest. */
 #define HOG_SLACK_PAGES	(8 << (20 - PAGE_SHIFT))
 
+static void pressure_reclaim(void *priv);
+
 static struct stress_cache pressure_caches[] = {
 	{ "rspl_stress_mp_256", 256, 0 },
-	{ "rspl_stress_mp_24k", 24 << 10, 0 },
+	{ "rspl_stress_mp_24k", 24 << 10, 0, NULL, pressure_reclaim },
 	{ "rspl_stress_mp_128k", 128 << 10, KMC_VMEM },
 	{ "rspl_stress_mp_40k", 40 << 10, KMC_KMEM },
 };
 #define NCACHES ARRAY_SIZE(pressure_caches)
+/* The cache the reclaim callback allocates from. */
+#define RECLAIM_FROM	2
+
+/* Held by thread 0 while it allocates. */
+static DEFINE_MUTEX(pressure_lock);
+static atomic_t pressure_reclaims = ATOMIC_INIT(0);
+static atomic_t pressure_reclaim_allocs = ATOMIC_INIT(0);
+
+/*
+ * A reclaim callback that allocates from another rspl cache and tries a
+ * lock an allocating thread holds (it must not wait for it).
+ */
+static void pressure_reclaim(void *priv)
+{
+	struct rspl_kmem_cache *other = pressure_caches[RECLAIM_FROM].cache;
+	void *obj;
+
+	atomic_inc(&pressure_reclaims);
+	obj = rspl_kmem_cache_alloc(other, KM_SLEEP);
+	if (obj) {
+		atomic_inc(&pressure_reclaim_allocs);
+		rspl_kmem_cache_free(other, obj);
+	}
+	if (mutex_trylock(&pressure_lock))
+		mutex_unlock(&pressure_lock);
+}
 
 struct pressure_ctx {
 	unsigned long hog_deadline;	/* jiffies: the hog lets go */
@@ -88,7 +121,11 @@ static void pressure_thread(struct stress_worker *w)
 	int kmflags = w->id % 2 ? KM_PUSHPAGE : KM_SLEEP;
 
 	while (time_before(jiffies, ctx->deadline)) {
+		if (w->id == 0)
+			mutex_lock(&pressure_lock);
 		stress_toggle(w, pressure_caches, NCACHES, held, HOLD, kmflags);
+		if (w->id == 0)
+			mutex_unlock(&pressure_lock);
 		cond_resched();
 	}
 	/* Keep a few, so that the end state is not just "empty". */
@@ -129,10 +166,12 @@ void stress_memory_pressure(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, started, THREADS);
 	stress_crew_sum(w, THREADS, &sum);
 
-	stress_figures(test, "threads=%u seconds=%u allocs=%llu hog_mib=%lu refusals=%lu min_free_kib=%lu worst_wait_ms=%lld",
+	stress_figures(test, "threads=%u seconds=%u allocs=%llu hog_mib=%lu refusals=%lu min_free_kib=%lu worst_wait_ms=%lld reclaim_callbacks=%d their_allocs=%d",
 		       THREADS, 2 * stress_seconds, sum.allocs,
 		       ctx->hogged >> (20 - PAGE_SHIFT), ctx->refusals,
-		       ctx->min_free_kb, sum.worst_ns / NSEC_PER_MSEC);
+		       ctx->min_free_kb, sum.worst_ns / NSEC_PER_MSEC,
+		       atomic_read(&pressure_reclaims),
+		       atomic_read(&pressure_reclaim_allocs));
 	KUNIT_EXPECT_GT(test, sum.allocs, 0);
 	KUNIT_EXPECT_EQ(test, sum.nulls, 0);
 	KUNIT_EXPECT_EQ(test, sum.corrupt, 0);

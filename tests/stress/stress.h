@@ -108,6 +108,8 @@ struct stress_cache {
 	size_t size;
 	int flags;
 	struct rspl_kmem_cache *cache;
+	/* A reclaim callback, called with the stress_cache (or NULL). */
+	rspl_kmem_reclaim_t reclaim;
 };
 /* Creates the caches, destroyed when the case ends (or before). */
 int stress_caches_create(struct kunit *test, struct stress_cache *c,
