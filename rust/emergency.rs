@@ -67,13 +67,15 @@ pub(crate) struct NewEmergency {
 
 impl NewEmergency {
     /// Allocates the object for an allocation served with `flags`, and its
-    /// hash node: GFP_ATOMIC for `KM_NOSLEEP`, else in the caller's NOIO
-    /// scope (a small kmalloc; Rust's allocation flags cannot say
-    /// `__GFP_HIGH`).
+    /// hash node (a small kmalloc, whose flags Rust's allocator takes):
+    /// GFP_ATOMIC for `KM_NOSLEEP`, and for `KM_PUSHPAGE` too, so that the
+    /// writeback caller's node has the reserves (`__GFP_HIGH`, which Rust's
+    /// flags cannot name alone) its object had; else GFP_KERNEL in the
+    /// caller's NOIO scope.
     pub(crate) fn new(size: usize, align: usize, flags: KmFlags) -> Option<Self> {
         let mem = EmergencyMemory::new(size, align, flags)?;
         let obj = mem.obj();
-        let flags = if flags.nosleep() {
+        let flags = if flags.nosleep() || flags.pushpage() {
             kernel::alloc::flags::GFP_ATOMIC | __GFP_NOWARN
         } else {
             // Runs inside the caller's NOIO scope (see `Cache`).
