@@ -496,8 +496,8 @@ def main():
     doc = ['# rspl benchmark results', '',
            f'- Date: {datetime.date.today().isoformat()}, rspl at commit {args.commit}',
            f'- Kernel: Linux {kernel}, config `bench` '
-           '(scripts/kconfig/bench.config: full SLUB without SLUB_TINY, '
-           'slab debugging off, hardened freelists, PREEMPT_VOLUNTARY, HZ=1000)',
+           '(scripts/kconfig/bench.config: Debian\'s allocator, hardening and '
+           'preemption options from distro.config, HZ=1000)',
            f'- QEMU: {args.qemu}, TCG, 2 vCPUs, 2 GiB; two boots: `-icount '
            'shift=0,sleep=off` (instructions, one repetition) and plain TCG '
            f'(wall clock, median of {reps} repetitions with min-max)',
