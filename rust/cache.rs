@@ -20,6 +20,7 @@ use crate::{
     cpu_local::CpuLocal,
     emergency::{EmergencyRange, EmergencySet},
     flags::*,
+    grow_crew::GROW_LIST,
     grow_wait::GrowWaitQueue,
     irq_lock::IrqSpinLock,
     linux_cache::LinuxCache,
@@ -41,11 +42,14 @@ use core::{
 use kernel::{
     alloc::flags::GFP_KERNEL,
     ffi::c_int,
-    new_spinlock, new_work,
+    list::{
+        impl_has_list_links, impl_list_arc_safe, impl_list_item, AtomicTracker, ListLinks,
+        TryNewListArc,
+    },
+    new_spinlock,
     prelude::*,
     str::{CStr, CString},
     sync::{Arc, ArcBorrow},
-    workqueue::{impl_has_work, Work},
 };
 
 pub(crate) type Ctor = unsafe extern "C" fn(*mut c_void, *mut c_void, c_int) -> c_int;
@@ -198,8 +202,11 @@ pub(crate) struct Cache {
     state: IrqSpinLock<State>,
     #[pin]
     waitq: GrowWaitQueue,
+    /// Where the cache waits for a grow crew member (`grow_crew.rs`).
     #[pin]
-    grow_work: Work<Cache>,
+    grow_links: ListLinks<GROW_LIST>,
+    #[pin]
+    grow_queued: AtomicTracker<GROW_LIST>,
     /// Held while a reap runs: destroy takes it, so that no reclaim
     /// callback of the caller's runs once destroy has returned. The
     /// shrinker only tries it.
@@ -213,8 +220,14 @@ unsafe impl Send for Cache {}
 // SAFETY: as above.
 unsafe impl Sync for Cache {}
 
-impl_has_work! {
-    impl HasWork<Self> for Cache { self.grow_work }
+impl_has_list_links! {
+    impl HasListLinks<GROW_LIST> for Cache { self.grow_links }
+}
+impl_list_arc_safe! {
+    impl ListArcSafe<GROW_LIST> for Cache { tracked_by grow_queued: AtomicTracker<GROW_LIST>; }
+}
+impl_list_item! {
+    impl ListItem<GROW_LIST> for Cache { using ListLinks; }
 }
 
 impl Cache {
@@ -278,7 +291,8 @@ impl Cache {
                     published: 0,
                 }, "rspl_cache_state")),
                 waitq <- GrowWaitQueue::new(),
-                grow_work <- new_work!("rspl_cache_grow"),
+                grow_links <- ListLinks::new(),
+                grow_queued <- AtomicTracker::new(),
                 reap_lock <- ReapLock::new(),
             }),
             GFP_KERNEL,
@@ -367,7 +381,7 @@ impl Cache {
             }
             Source::Slabs { mags, .. } => match self.take_object(mags) {
                 Some(obj) => (obj, false),
-                // The miss path may hand the grow worker a reference.
+                // The miss path may hand the grow crew a reference.
                 None => Self::alloc_miss(self.arc_borrow(), flags)?,
             },
         };
@@ -705,7 +719,7 @@ impl Cache {
 impl PinnedDrop for Cache {
     fn drop(self: Pin<&mut Self>) {
         // Runs in process context: the last reference goes in destroy, in
-        // the grow worker or in a reclaim pass.
+        // a grow thread or in a reclaim pass.
         // SAFETY: nothing is moved out of the pinned cache; `source` is
         // not structurally pinned, and the lock is only locked in place.
         let this = unsafe { self.get_unchecked_mut() };

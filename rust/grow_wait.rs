@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Waiting for a cache's grow: a wait queue whose waiters sleep until the
-//! GROWING bit of the cache's flag word clears, or a timeout; and the
-//! workqueue grows run on.
+//! Waiting for grows: a wait queue whose waiters sleep until the GROWING
+//! bit of a cache's flag word clears, or a timeout; the grow crew's idle
+//! members wait on one for a grow to run.
 
 use crate::shim;
-use core::{ptr::NonNull, sync::atomic::AtomicUsize};
-use kernel::{prelude::*, types::Opaque, workqueue::Queue};
+use core::sync::atomic::{AtomicI32, AtomicUsize};
+use kernel::{prelude::*, types::Opaque};
 
 /// A `wait_queue_head`.
 #[pin_data]
@@ -42,43 +42,21 @@ impl GrowWaitQueue {
         unsafe { shim::rspl_wait_bit_clear(self.raw(), word.as_ptr().cast(), bit, ms) != 0 }
     }
 
+    /// Sleeps (interruptibly, as an idle thread does) until `ready` is
+    /// not 0; each `wake_one` wakes one such sleeper.
+    pub(crate) fn wait_ready(&self, ready: &AtomicI32) {
+        // SAFETY: the queue is initialised and pinned; `ready` is a live
+        // `int` that the kernel reads with READ_ONCE().
+        unsafe { shim::rspl_crew_wait(self.raw(), ready.as_ptr()) };
+    }
+
+    pub(crate) fn wake_one(&self) {
+        // SAFETY: the queue is initialised and pinned.
+        unsafe { shim::rspl_crew_wake_one(self.raw()) };
+    }
+
     pub(crate) fn wake_all(&self) {
         // SAFETY: the queue is initialised and pinned.
         unsafe { shim::rspl_wake_all(self.raw()) };
-    }
-}
-
-/// rspl's grow workqueue (`WQ_MEM_RECLAIM`: it has a rescuer thread, so a
-/// grow runs even when no worker thread can be created).
-///
-/// # Invariants
-///
-/// `ptr` is a live workqueue created and owned by this value.
-pub(crate) struct GrowQueue {
-    ptr: NonNull<shim::workqueue_struct>,
-}
-
-// SAFETY: workqueues are used from any thread.
-unsafe impl Send for GrowQueue {}
-// SAFETY: as above.
-unsafe impl Sync for GrowQueue {}
-
-impl GrowQueue {
-    pub(crate) fn new() -> Result<Self> {
-        // SAFETY: a plain creation call.
-        let ptr = unsafe { shim::rspl_grow_wq_create() };
-        NonNull::new(ptr).map(|ptr| Self { ptr }).ok_or(ENOMEM)
-    }
-
-    pub(crate) fn queue(&self) -> &Queue {
-        // SAFETY: the workqueue is live for as long as `self` (invariant).
-        unsafe { Queue::from_raw(self.ptr.as_ptr().cast()) }
-    }
-}
-
-impl Drop for GrowQueue {
-    fn drop(&mut self) {
-        // SAFETY: the queue is live; destroy_workqueue() drains it first.
-        unsafe { shim::rspl_wq_destroy(self.ptr.as_ptr()) };
     }
 }

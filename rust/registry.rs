@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Every live cache, in creation order (the order of `/proc` rows), and
-//! the module-wide pieces caches share: the grow workqueue and the count
-//! of reaps running.
+//! the module-wide pieces caches share: the grow crew and the count of
+//! reaps running.
 
-use crate::{cache::Cache, grow_wait::GrowQueue, handles, vec_ext::VecExt};
+use crate::{cache::Cache, grow_crew::GrowCrew, handles, vec_ext::VecExt};
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::{
     alloc::flags::{__GFP_NOWARN, GFP_KERNEL, GFP_NOWAIT},
@@ -12,7 +12,6 @@ use kernel::{
     prelude::*,
     str::{CStr, CString},
     sync::{Arc, Mutex},
-    workqueue::Queue,
 };
 
 #[pin_data]
@@ -24,7 +23,8 @@ pub(crate) struct Registry {
     creating: Mutex<()>,
     #[pin]
     caches: Mutex<KVec<Arc<Cache>>>,
-    grow_queue: GrowQueue,
+    #[pin]
+    crew: GrowCrew,
     reaping: AtomicUsize,
 }
 
@@ -41,8 +41,8 @@ pub(crate) fn get() -> Option<&'static Registry> {
     unsafe { p.as_ref() }
 }
 
-pub(crate) fn grow_queue() -> Option<&'static Queue> {
-    get().map(|r| r.grow_queue.queue())
+pub(crate) fn grow_crew() -> Option<&'static GrowCrew> {
+    get().map(|r| &r.crew)
 }
 
 pub(crate) fn reap_started() {
@@ -184,11 +184,13 @@ impl Installed {
             try_pin_init!(Registry {
                 creating <- new_mutex!((), "rspl_registry_create"),
                 caches <- new_mutex!(KVec::new(), "rspl_registry"),
-                grow_queue: GrowQueue::new()?,
+                crew <- GrowCrew::new(),
                 reaping: AtomicUsize::new(0),
             }),
             GFP_KERNEL,
         )?;
+        // SAFETY: a field of the pinned registry is pinned too.
+        unsafe { Pin::new_unchecked(&registry.crew) }.start()?;
         let p = &*registry as *const Registry as *mut Registry;
         REGISTRY.store(p, Ordering::Release);
         Ok(Self { registry })
@@ -207,8 +209,8 @@ impl Drop for Installed {
             cache.mark_destroyed();
         }
         handles::free_pages();
-        // Pending grows still hold references: the workqueue drains when
-        // the registry drops, after the pointer is gone.
+        // Pending grows still hold references: the crew stops, and drops
+        // them, when the registry drops, after the pointer is gone.
         drop(left);
         REGISTRY.store(core::ptr::null_mut(), Ordering::Release);
         crate::memory::flush_deferred_frees();

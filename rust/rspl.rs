@@ -3,8 +3,9 @@
 //! rspl: a Solaris-Porting-Layer-style `kmem_cache` for Linux, in Rust.
 //!
 //! Caches with SPL's semantics whose slab growth can never deadlock the
-//! writeback path: growth runs on a workqueue, callers wait with a timeout
-//! and then take an emergency object allocated without I/O.
+//! writeback path: growth runs on rspl's own kernel threads (the grow
+//! crew), callers wait with a timeout and then take an emergency object
+//! allocated without I/O.
 //!
 //! # Lock order
 //!
@@ -30,13 +31,16 @@
 //!    emergency hash, counters. Innermost: nothing is allocated under it
 //!    but `GFP_NOWAIT` room (partial list, hash buckets), and no callback,
 //!    IPI or wait runs under it.
+//! 6. The grow crew's spinlock (`grow_crew.rs`, IRQs off): the caches
+//!    waiting for a grow thread, the thread counts. Taken with no other
+//!    rspl lock held; nothing is allocated, dropped or woken under it.
 //!
 //! No IPI or flush is sent holding a lock its handler takes: reap's IPIs
 //! run with the reap lock only, and their handlers take 4 and 5.
 //!
 //! A cache's last reference may go in the shrinker (a destroy racing its
-//! scan); it is handed to the grow workqueue then, so that a Linux cache
-//! is never destroyed (`cpus_read_lock()`, `slab_mutex`) from reclaim.
+//! scan); it is handed to the grow crew then, so that a Linux cache is
+//! never destroyed (`cpus_read_lock()`, `slab_mutex`) from reclaim.
 //!
 //! # Forward progress
 //!
@@ -51,8 +55,11 @@
 //! at the slabs again and waits for a grow anew; it holds no rspl lock
 //! meanwhile. Its other sleeps are inside the page allocator.
 //!
-//! The grow worker holds no rspl lock while it allocates (in a NOIO
-//! scope), and takes the state lock only to add the slab. The shrinker
+//! A grow runs on a thread of the grow crew, which holds no rspl lock
+//! while it allocates (in a NOIO scope) and takes the state lock only to
+//! add the slab. One cache's stuck grow holds up only that cache: the
+//! crew keeps a thread idle for the next cache (up to 16 threads, started
+//! ahead of need, as creating one may wait on reclaim). The shrinker
 //! never sleeps on a reap lock (it tries it, skipping a cache being
 //! reaped) and calls consumers' reclaim callbacks only for reclaim that
 //! may enter filesystems, so rspl's own NOIO allocations never run them.
@@ -78,8 +85,10 @@ mod complaints;
 mod counter;
 mod cpu_hotplug;
 mod cpu_local;
+mod crew_thread;
 mod emergency;
 mod flags;
+mod grow_crew;
 mod grow_wait;
 mod handles;
 mod irq_lock;

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Timed waits for a cache's GROWING bit, and the grow workqueue. */
+/* Timed waits for a cache's GROWING bit. */
 #include <linux/bitops.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
 #include <rspl/shim.h>
 
 void rspl_waitq_init(struct wait_queue_head *wq)
@@ -21,14 +20,4 @@ int rspl_wait_bit_clear(struct wait_queue_head *wq, unsigned long *word,
 void rspl_wake_all(struct wait_queue_head *wq)
 {
 	wake_up_all(wq);
-}
-
-struct workqueue_struct *rspl_grow_wq_create(void)
-{
-	return alloc_workqueue("rspl_grow", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-}
-
-void rspl_wq_destroy(struct workqueue_struct *wq)
-{
-	destroy_workqueue(wq);
 }

@@ -14,8 +14,8 @@ struct kmem_cache;
 struct kunit;
 struct proc_dir_entry;
 struct seq_file;
+struct task_struct;
 struct wait_queue_head;
-struct workqueue_struct;
 
 /* procfs and seq_file (shim/procfs.c) */
 struct proc_dir_entry *rspl_proc_mkdir(const char *name,
@@ -148,9 +148,22 @@ void rspl_waitq_init(struct wait_queue_head *wq);
 int rspl_wait_bit_clear(struct wait_queue_head *wq, unsigned long *word,
 			unsigned int bit, unsigned int ms);
 void rspl_wake_all(struct wait_queue_head *wq);
-/* The grow workqueue: WQ_MEM_RECLAIM, so growth progresses under pressure. */
-struct workqueue_struct *rspl_grow_wq_create(void);
-void rspl_wq_destroy(struct workqueue_struct *wq);
+
+/*
+ * The grow crew (shim/grow_crew.c): kernel thread "rspl_grow/@n" runs
+ * @serve(@crew); stop waits for it to return. An idle member waits,
+ * interruptibly and exclusively, until *@ready is not 0; wake_one wakes
+ * one. The hiring work calls @hire(@crew) on the system's unbound
+ * workqueue; hiring_stop cancels it and waits for it.
+ */
+struct task_struct *rspl_crew_member_start(int (*serve)(void *crew), void *crew,
+					   unsigned int n);
+void rspl_crew_member_stop(struct task_struct *t);
+void rspl_crew_wait(struct wait_queue_head *wq, const int *ready);
+void rspl_crew_wake_one(struct wait_queue_head *wq);
+void rspl_crew_hiring_start(void (*hire)(void *crew), void *crew);
+void rspl_crew_hire_later(void);
+void rspl_crew_hiring_stop(void);
 
 /* Module parameters (shim/params.c) */
 unsigned int rspl_param_obj_per_slab(void);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The slow path of an allocation: the slabs are out of objects. One grow
-//! at a time runs on the grow workqueue, in a no-I/O scope; callers wait
+//! at a time runs on the grow crew (`grow_crew.rs`), in a no-I/O scope; callers wait
 //! for it at most `spl_kmem_cache_grow_timeout_ms`, then take an emergency
 //! object, allocated without I/O, rather than wait on a grow that may be
 //! stuck behind the writeback they are part of.
@@ -20,7 +20,6 @@ use kernel::{
     rbtree::RBTreeNode,
     sync::{Arc, ArcBorrow},
     time::{ktime_ms_delta, Ktime},
-    workqueue::WorkItem,
 };
 
 /// How an allocation's waiting ended.
@@ -29,14 +28,6 @@ enum Miss {
     Emergency,
     /// Look at the slabs again.
     Retry,
-}
-
-impl WorkItem for Cache {
-    type Pointer = Arc<Cache>;
-
-    fn run(this: Arc<Cache>) {
-        this.grow();
-    }
 }
 
 impl Cache {
@@ -113,16 +104,16 @@ impl Cache {
     }
 
     /// Drops a reference taken in reclaim: a destroyed cache's, which may
-    /// be the last, goes to the grow workqueue to drop there, in process
+    /// be the last, goes to the grow crew to drop there, in process
     /// context outside reclaim.
     pub(crate) fn release_outside_reclaim(this: Arc<Self>) {
         if this.is_live() {
             return;
         }
-        if let Some(queue) = crate::registry::grow_queue() {
-            // Already queued: the queued work holds a reference of its own,
-            // so this one is not the last (or the work drops it).
-            let _ = queue.enqueue(this);
+        if let Some(crew) = crate::registry::grow_crew() {
+            // Already queued: the queued grow holds a reference of its own,
+            // so this one is not the last (or the member drops it).
+            let _ = crew.enqueue(this);
         }
     }
 
@@ -131,19 +122,19 @@ impl Cache {
         if this.set_flag(KMC_BIT_GROWING) {
             return;
         }
-        let queued = crate::registry::grow_queue().map(|q| q.enqueue(Arc::from(this)).is_ok());
+        let queued = crate::registry::grow_crew().map(|c| c.enqueue(Arc::from(this)).is_ok());
         if queued != Some(true) {
-            // No queue (module going away) or already queued: do not leave
+            // No crew (module going away) or already queued: do not leave
             // waiters sleeping on a bit nobody will clear.
             this.clear_flag(KMC_BIT_GROWING);
             this.waitq.wake_all();
         }
     }
 
-    /// The grow worker: adds one slab, then clears GROWING and wakes every
-    /// waiter, in that order (a waiter woken before the bit clears would
-    /// sleep again for the full timeout).
-    fn grow(&self) {
+    /// The grow, run by a grow crew member: adds one slab, then clears
+    /// GROWING and wakes every waiter, in that order (a waiter woken before
+    /// the bit clears would sleep again for the full timeout).
+    pub(crate) fn grow(&self) {
         if !self.is_live() {
             // Queued to drop a destroyed cache's last reference (see
             // `release_outside_reclaim`), or a grow that lost the race.
