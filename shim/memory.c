@@ -105,6 +105,17 @@ void *rspl_emergency_alloc(unsigned long size, int kmflags, int *vmalloced)
 	*vmalloced = 0;
 	if (kmflags & KM_NOSLEEP)
 		return size <= KMALLOC_MAX_SIZE ? kmalloc(size, gfp) : NULL;
+	/*
+	 * First from free memory (and the reserves KM_PUSHPAGE opens), with
+	 * no reclaim: the grow it waited for may be stuck in reclaim, behind
+	 * a lock this caller holds, and so would its own reclaim be. vmalloc
+	 * cannot go without reclaim, so larger objects reclaim at once.
+	 */
+	if (size <= RSPL_EMERGENCY_KMALLOC_MAX) {
+		p = kmalloc(size, gfp & ~__GFP_DIRECT_RECLAIM);
+		if (p)
+			return p;
+	}
 	gfp |= __GFP_NORETRY;
 	token = memalloc_noio_save();
 	if (size > RSPL_EMERGENCY_KMALLOC_MAX) {

@@ -56,11 +56,11 @@ unsigned long rspl_pages_alloc_noio(unsigned int order);
 void rspl_pages_free(unsigned long addr, unsigned int order);
 /*
  * An emergency object's memory, asked with rspl_km_to_gfp(@kmflags)
- * (shim/km_gfp.h) less
- * I/O, failing fast: kmalloc(), or __vmalloc() in a NOIO scope for a large
- * object of a caller that may sleep (no contiguous memory needed, no
- * KMALLOC_MAX_SIZE limit), which *@vmalloced says. Never warns: the
- * caller counts and reports failures.
+ * (shim/km_gfp.h) less I/O, failing fast: kmalloc(), first without
+ * reclaim, or __vmalloc() in a NOIO scope for a large object of a caller
+ * that may sleep (no contiguous memory needed, no KMALLOC_MAX_SIZE
+ * limit), which *@vmalloced says. Never warns: the caller counts and
+ * reports failures.
  */
 void *rspl_emergency_alloc(unsigned long size, int kmflags, int *vmalloced);
 /*
