@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rspl_stress.ko: rspl's stress tests, two KUnit suites run when the
- * module loads (tests/guest/stress.sh loads it once for each, with
- * kunit.filter_glob). The defaults are the short variant CI runs on every
- * kernel; tests/run --long loads it with longer runs and more objects.
+ * rspl_stress.ko: rspl's stress tests, KUnit suites run when the module
+ * loads (tests/guest/stress.sh loads it once for each of the first two,
+ * tests/guest/control.sh for the control, with kunit.filter_glob). The
+ * defaults are the short variant CI runs on every kernel; tests/run
+ * --long loads it with longer runs and more objects.
  */
 #include <kunit/test.h>
 #include <linux/module.h>
@@ -30,6 +31,7 @@ static struct kunit_case stress_cases[] = {
 	KUNIT_CASE_SLOW(stress_patterns),
 	KUNIT_CASE_SLOW(stress_churn),
 	KUNIT_CASE_SLOW(stress_memory_pressure),
+	KUNIT_CASE_SLOW(stress_reclaim_deadlock),
 	{}
 };
 
@@ -48,7 +50,18 @@ static struct kunit_suite stress_faults_suite = {
 	.name = "rspl_stress_faults",
 	.test_cases = stress_fault_cases,
 };
-kunit_test_suites(&stress_suite, &stress_faults_suite);
+/* The real deadlock's control: it hangs (for 40 s) by design, so it runs
+ * alone, in a boot that expects the hung-task report (tests/run). */
+static struct kunit_case stress_control_cases[] = {
+	KUNIT_CASE_SLOW(stress_unbounded_wait_hangs),
+	{}
+};
+
+static struct kunit_suite stress_control_suite = {
+	.name = "rspl_stress_control",
+	.test_cases = stress_control_cases,
+};
+kunit_test_suites(&stress_suite, &stress_faults_suite, &stress_control_suite);
 
 MODULE_DESCRIPTION("Stress tests of rspl's kmem_cache");
 MODULE_LICENSE("GPL");
