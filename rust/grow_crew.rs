@@ -57,7 +57,8 @@ struct CrewState {
 /// # Invariants
 ///
 /// `ready` is the length of `state.pending`, plus `STOPPING` once the crew
-/// stops. Every started thread is in `state.threads` until `stop`.
+/// stops. Every started thread is in `state.threads` (from just after its
+/// start) until the crew is dropped, which stops it.
 #[pin_data(PinnedDrop)]
 pub(crate) struct GrowCrew {
     #[pin]
@@ -119,6 +120,27 @@ impl GrowCrew {
         Ok(())
     }
 
+    /// Queues a destroyed cache for a member to drop, from reclaim: like
+    /// `enqueue`, but if the cache is queued already and this reference
+    /// turns out to be the last (the member dropped its own meanwhile),
+    /// it is queued rather than dropped here.
+    pub(crate) fn enqueue_or_drop(&self, cache: Arc<Cache>) {
+        let Some(item) = ListArc::try_from_arc_or_drop(cache) else {
+            return;
+        };
+        let mut state = self.state.lock();
+        if state.stopping {
+            // Unloading: no reclaim runs any more.
+            drop(state);
+            drop(item);
+            return;
+        }
+        state.pending.push_back(item);
+        self.ready.fetch_add(1, Ordering::Release);
+        drop(state);
+        self.waitq.wake_one();
+    }
+
     /// A member's life: runs grows until the crew stops.
     pub(crate) fn serve(&self) {
         let mut state = self.state.lock();
@@ -130,7 +152,12 @@ impl GrowCrew {
             }
             let Some(item) = state.pending.pop_front() else {
                 drop(state);
-                self.waitq.wait_ready(&self.ready);
+                if self.waitq.wait_ready(&self.ready) {
+                    // Stopped without the crew stopping: never, but a
+                    // stopped thread must return, not spin.
+                    self.state.lock().idle -= 1;
+                    return;
+                }
                 state = self.state.lock();
                 continue;
             };
@@ -196,24 +223,30 @@ impl GrowCrew {
     }
 }
 
+impl GrowCrew {
+    fn take_threads(&self) -> [Option<MemberThread>; MEMBERS_MAX] {
+        core::mem::replace(
+            &mut self.state.lock().threads,
+            [const { None }; MEMBERS_MAX],
+        )
+    }
+}
+
 #[pinned_drop]
 impl PinnedDrop for GrowCrew {
     fn drop(self: Pin<&mut Self>) {
         self.state.lock().stopping = true;
         self.ready.fetch_add(STOPPING, Ordering::Release);
         self.waitq.wake_all();
-        // No hiring after this: the work sees `stopping`, and ends.
-        crew_thread::hiring_stop();
-        let (threads, pending) = {
-            let mut state = self.state.lock();
-            (
-                core::mem::replace(&mut state.threads, [const { None }; MEMBERS_MAX]),
-                core::mem::take(&mut state.pending),
-            )
-        };
         // Each waits for its member to return (a grow in flight ends
-        // first); then the queued caches' references drop, unlocked.
-        drop(threads);
+        // first). Members may queue the hiring work until then: cancel it
+        // only once none is left (it sees `stopping`), then stop what it
+        // started meanwhile.
+        drop(self.take_threads());
+        crew_thread::hiring_stop();
+        drop(self.take_threads());
+        // The queued caches' references drop last, unlocked.
+        let pending = core::mem::take(&mut self.state.lock().pending);
         drop(pending);
     }
 }

@@ -43,11 +43,13 @@ impl GrowWaitQueue {
     }
 
     /// Sleeps (interruptibly, as an idle thread does) until `ready` is
-    /// not 0; each `wake_one` wakes one such sleeper.
-    pub(crate) fn wait_ready(&self, ready: &AtomicI32) {
+    /// not 0 or the calling kernel thread is told to stop, and returns
+    /// whether it is; each `wake_one` wakes one such sleeper.
+    pub(crate) fn wait_ready(&self, ready: &AtomicI32) -> bool {
         // SAFETY: the queue is initialised and pinned; `ready` is a live
-        // `int` that the kernel reads with READ_ONCE().
-        unsafe { shim::rspl_crew_wait(self.raw(), ready.as_ptr()) };
+        // `int` that the kernel reads with READ_ONCE(); the caller is a
+        // kernel thread (kthread_should_stop()).
+        unsafe { shim::rspl_crew_wait(self.raw(), ready.as_ptr()) != 0 }
     }
 
     pub(crate) fn wake_one(&self) {

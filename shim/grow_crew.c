@@ -30,12 +30,15 @@ void rspl_crew_member_stop(struct task_struct *t)
 }
 
 /* Interruptible (an idle member is not a hung task), exclusive: one
- * queued grow wakes one member. */
-void rspl_crew_wait(struct wait_queue_head *wq, const int *ready)
+ * queued grow wakes one member. kthread_stop() leaves a signal pending,
+ * so a stopped member must see that it is stopped, not wait again. */
+int rspl_crew_wait(struct wait_queue_head *wq, const int *ready)
 {
-	int rc = wait_event_interruptible_exclusive(*wq, READ_ONCE(*ready) != 0);
+	int rc = wait_event_interruptible_exclusive(*wq, READ_ONCE(*ready) != 0 ||
+						    kthread_should_stop());
 
-	(void)rc;	/* kernel threads take no signals: only a wakeup */
+	(void)rc;	/* the condition says why it returned */
+	return kthread_should_stop();
 }
 
 void rspl_crew_wake_one(struct wait_queue_head *wq)

@@ -111,9 +111,7 @@ impl Cache {
             return;
         }
         if let Some(crew) = crate::registry::grow_crew() {
-            // Already queued: the queued grow holds a reference of its own,
-            // so this one is not the last (or the member drops it).
-            let _ = crew.enqueue(this);
+            crew.enqueue_or_drop(this);
         }
     }
 
