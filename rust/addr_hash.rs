@@ -20,15 +20,13 @@ pub(crate) struct HashNode<V> {
 }
 
 impl<V> HashNode<V> {
-    pub(crate) fn new(key: usize, value: V, flags: Flags) -> Result<KBox<Self>, AllocError> {
-        KBox::new(
-            Self {
-                key,
-                value,
-                next: None,
-            },
-            flags,
-        )
+    /// A node, for the caller to box.
+    pub(crate) fn new(key: usize, value: V) -> Self {
+        Self {
+            key,
+            value,
+            next: None,
+        }
     }
 }
 

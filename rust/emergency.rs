@@ -7,7 +7,7 @@
 use crate::{
     addr_hash::{AddrHash, HashNode},
     flags::KmFlags,
-    memory::EmergencyMemory,
+    memory::{self, EmergencyMemory},
 };
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{
@@ -67,21 +67,12 @@ pub(crate) struct NewEmergency {
 
 impl NewEmergency {
     /// Allocates the object for an allocation served with `flags`, and its
-    /// hash node (a small kmalloc, whose flags Rust's allocator takes):
-    /// GFP_ATOMIC for `KM_NOSLEEP`, and for `KM_PUSHPAGE` too, so that the
-    /// writeback caller's node has the reserves (`__GFP_HIGH`, which Rust's
-    /// flags cannot name alone) its object had; else GFP_KERNEL in the
-    /// caller's NOIO scope.
+    /// hash node, with the same flags (`memory::kbox_for`): a `KM_PUSHPAGE`
+    /// caller's node has the reserves its object had.
     pub(crate) fn new(size: usize, align: usize, flags: KmFlags) -> Option<Self> {
         let mem = EmergencyMemory::new(size, align, flags)?;
         let obj = mem.obj();
-        let flags = if flags.nosleep() || flags.pushpage() {
-            kernel::alloc::flags::GFP_ATOMIC | __GFP_NOWARN
-        } else {
-            // Runs inside the caller's NOIO scope (see `Cache`).
-            kernel::alloc::flags::GFP_KERNEL | __GFP_NOWARN
-        };
-        let node = HashNode::new(obj, mem, flags).ok()?;
+        let node = memory::kbox_for(HashNode::new(obj, mem), flags)?;
         Some(Self { node, obj })
     }
 }

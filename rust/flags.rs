@@ -37,10 +37,6 @@ impl KmFlags {
         self.0 & KM_ZERO != 0
     }
 
-    pub(crate) fn pushpage(self) -> bool {
-        self.0 & KM_PUSHPAGE != 0
-    }
-
     /// Served without sleeping (a sleeping call in atomic context).
     pub(crate) fn without_sleep(self) -> Self {
         Self(self.0 | KM_NOSLEEP)

@@ -94,37 +94,55 @@ gfp_t rspl_km_to_gfp(int kmflags)
 /* Above this, a sleeping caller's emergency object comes from vmalloc. */
 #define RSPL_EMERGENCY_KMALLOC_MAX	(PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER)
 
+/* The caller may be writeback, and has waited already: no I/O, and fail
+ * fast rather than retry. */
+static gfp_t rspl_emergency_gfp(int kmflags)
+{
+	gfp_t gfp = rspl_km_to_gfp(kmflags) & ~(__GFP_IO | __GFP_FS | __GFP_RETRY_MAYFAIL);
+
+	return kmflags & KM_NOSLEEP ? gfp : gfp | __GFP_NORETRY;
+}
+
+void *rspl_km_kmalloc(unsigned long size, int kmflags)
+{
+	gfp_t gfp = rspl_emergency_gfp(kmflags), first;
+	unsigned int token;
+	void *p;
+
+	if (size > KMALLOC_MAX_SIZE)
+		return NULL;
+	/*
+	 * First from free memory, with no reclaim: the grow the caller waited
+	 * for may be stuck in reclaim, behind a lock this caller holds, and
+	 * so would its own reclaim be. KM_PUSHPAGE (writeback) asks as
+	 * GFP_ATOMIC does, with its reserves; any other caller leaves the
+	 * reserves a non-blocking allocation may take to interrupts.
+	 */
+	first = gfp & ~__GFP_DIRECT_RECLAIM;
+	if (!(gfp & __GFP_HIGH))
+		first |= __GFP_NOMEMALLOC;
+	p = kmalloc(size, first);
+	if (p || !(gfp & __GFP_DIRECT_RECLAIM))
+		return p;
+	token = memalloc_noio_save();
+	p = kmalloc(size, gfp);
+	memalloc_noio_restore(token);
+	return p;
+}
+
 void *rspl_emergency_alloc(unsigned long size, int kmflags, int *vmalloced)
 {
-	/* The caller may be writeback, and has waited already: no I/O, and
-	 * fail fast rather than retry. */
-	gfp_t gfp = rspl_km_to_gfp(kmflags) & ~(__GFP_IO | __GFP_FS | __GFP_RETRY_MAYFAIL);
 	unsigned int token;
 	void *p;
 
 	*vmalloced = 0;
-	if (kmflags & KM_NOSLEEP)
-		return size <= KMALLOC_MAX_SIZE ? kmalloc(size, gfp) : NULL;
-	/*
-	 * First from free memory (and the reserves KM_PUSHPAGE opens), with
-	 * no reclaim: the grow it waited for may be stuck in reclaim, behind
-	 * a lock this caller holds, and so would its own reclaim be. vmalloc
-	 * cannot go without reclaim, so larger objects reclaim at once.
-	 */
-	if (size <= RSPL_EMERGENCY_KMALLOC_MAX) {
-		p = kmalloc(size, gfp & ~__GFP_DIRECT_RECLAIM);
-		if (p)
-			return p;
-	}
-	gfp |= __GFP_NORETRY;
+	if ((kmflags & KM_NOSLEEP) || size <= RSPL_EMERGENCY_KMALLOC_MAX)
+		return rspl_km_kmalloc(size, kmflags);
+	/* vmalloc cannot go without reclaim: larger objects reclaim at once. */
 	token = memalloc_noio_save();
-	if (size > RSPL_EMERGENCY_KMALLOC_MAX) {
-		p = __vmalloc(size, gfp);
-		*vmalloced = !!p;
-	} else {
-		p = kmalloc(size, gfp);
-	}
+	p = __vmalloc(size, rspl_emergency_gfp(kmflags));
 	memalloc_noio_restore(token);
+	*vmalloced = !!p;
 	return p;
 }
 

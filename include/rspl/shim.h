@@ -64,6 +64,11 @@ void rspl_pages_free(unsigned long addr, unsigned int order);
  */
 void *rspl_emergency_alloc(unsigned long size, int kmflags, int *vmalloced);
 /*
+ * A kmalloc() of at most KMALLOC_MAX_SIZE asked as a small emergency
+ * object is, for an allocation served with @kmflags (its hash node too).
+ */
+void *rspl_km_kmalloc(unsigned long size, int kmflags);
+/*
  * Frees it, in any context but NMI: vmalloc'd memory freed in atomic
  * context goes to a work item, which rspl_emergency_flush() waits for.
  */
