@@ -31,20 +31,22 @@
 #include <linux/vmalloc.h>
 #include "stress.h"
 
-/* Small enough that an emergency object needs no reclaim (kmalloc). */
-#define STUCK_SIZE	(8 << 10)
+/* One page: an emergency object then needs neither reclaim nor
+ * contiguous pages (memory this full is in single pages). */
+#define STUCK_SIZE	(4 << 10)
 #define HEALTHY_SIZE	(16 << 10)
 /* Objects the caller takes once the grow is stuck, and at most before. */
 #define AFTER_STUCK	64
 #define CONTROL_AFTER	4
-#define CALLER_MAX	4096
+#define CALLER_MAX	16384
 /* Slow allocations (a timed-out wait) before the grow blocks on the
  * caller, at most: more means it is stuck elsewhere (the test failed). */
 #define TIMEOUTS_ELSEWHERE	8
 #define HEALTHY_OBJS	16
 /* Handed back once memory is full, for the stuck cache's grows to use up
- * (then they reclaim), and again before the healthy cache grows, so that
- * its grow needs no reclaim: it depends on nothing but a grow thread. */
+ * (then they reclaim), and again once a grow has blocked (for the
+ * caller's emergency objects and the healthy cache, whose grow then needs
+ * no reclaim: it depends on nothing but a grow thread). */
 #define HOG_SLACK_PAGES	(8 << (20 - PAGE_SHIFT))
 /* The control's grow timeout, past the guest's hung-task timeout (10 s). */
 #define CONTROL_TIMEOUT_MS	40000
@@ -125,7 +127,7 @@ static void rd_hog_free(struct rd_ctx *ctx, unsigned long n)
 /*
  * Fills memory until the allocator refuses after reclaim, hands a slack
  * back (the grows use it up, then reclaim), holds the rest, hands another
- * slack back for the healthy cache, and lets go when told.
+ * slack back when told (a grow is stuck), and lets go when told.
  */
 static void rd_hog(struct stress_worker *w)
 {
@@ -150,7 +152,7 @@ static void rd_hog(struct stress_worker *w)
 	}
 	ctx->hog_peak = ctx->hogged;
 	rd_hog_free(ctx, HOG_SLACK_PAGES);
-	complete(&ctx->filled);
+	complete_all(&ctx->filled);
 	while (atomic_read(&ctx->hog_phase) == HOG_HOLD)
 		msleep(5);
 	rd_hog_free(ctx, HOG_SLACK_PAGES);
@@ -212,10 +214,23 @@ static void rd_healthy(struct kunit *test, struct rd_ctx *ctx,
 {
 	unsigned int i;
 
-	atomic_set(&ctx->hog_phase, HOG_SLACK);
-	stress_wait(&ctx->slack_back);
 	for (i = 0; i < HEALTHY_OBJS; i++)
 		stress_get(w, rd_caches, HEALTHY, KM_SLEEP, &held[i]);
+}
+
+/*
+ * As soon as a grow blocks on the caller (or the caller is done without
+ * that), has the hog hand the second slack back: the caller's emergency
+ * objects and the healthy cache's grow then find free memory, and rely
+ * on no reserve the kernel may have spent, while the stuck grow stays
+ * blocked on the mutex all the same.
+ */
+static void rd_slack_once_stuck(struct rd_ctx *ctx)
+{
+	while (!atomic_read(&ctx->grow_waiting) && !completion_done(&ctx->caller_holding))
+		usleep_range(200, 500);
+	atomic_set(&ctx->hog_phase, HOG_SLACK);
+	stress_wait(&ctx->slack_back);
 }
 
 static void rd_run(struct kunit *test, bool control)
@@ -257,6 +272,8 @@ static void rd_run(struct kunit *test, bool control)
 	if (started == 1)
 		started += stress_crew_start(&w[1], 1, rd_hog, ctx);
 	if (started == 2) {
+		stress_wait(&ctx->filled);
+		rd_slack_once_stuck(ctx);
 		/* Where the caller is, should it hang (the control's does). */
 		for (waited = 1; !wait_for_completion_timeout(&ctx->caller_holding, HZ); waited++)
 			if (!(waited % 30) && READ_ONCE(ctx->caller_task))
@@ -266,7 +283,7 @@ static void rd_run(struct kunit *test, bool control)
 	}
 	complete(&ctx->healthy_done);
 	if (started < 2) {
-		complete(&ctx->filled);
+		complete_all(&ctx->filled);
 		atomic_set(&ctx->hog_phase, HOG_LET_GO);
 		complete(&ctx->hog_gone);
 	}
