@@ -44,10 +44,11 @@
 #define TIMEOUTS_ELSEWHERE	8
 #define HEALTHY_OBJS	16
 /* Handed back once memory is full, for the stuck cache's grows to use up
- * (then they reclaim), and again once a grow has blocked (for the
- * caller's emergency objects and the healthy cache, whose grow then needs
- * no reclaim: it depends on nothing but a grow thread). */
+ * (then they reclaim), and four times as much once a grow has blocked
+ * (for the caller's emergency objects and the healthy cache, whose grow
+ * then needs no reclaim: it depends on nothing but a grow thread). */
 #define HOG_SLACK_PAGES	(8 << (20 - PAGE_SHIFT))
+#define HOG_SLACK2_PAGES	(4 * HOG_SLACK_PAGES)
 /* The control's grow timeout, past the guest's hung-task timeout (10 s). */
 #define CONTROL_TIMEOUT_MS	40000
 
@@ -80,7 +81,7 @@ struct rd_ctx {
 	struct stress_held *held;	/* the caller's, CALLER_MAX */
 	unsigned int taken, after_stuck, waiting_at_end, timeouts_elsewhere;
 	s64 worst_stuck_ns;
-	struct task_struct *caller_task;
+	struct task_struct *caller_task, *test_task;
 };
 
 static unsigned long rd_count(struct shrinker *s, struct shrink_control *sc)
@@ -97,7 +98,9 @@ static unsigned long rd_scan(struct shrinker *s, struct shrink_control *sc)
 	struct rd_ctx *ctx = s->private_data;
 	bool grow = !strncmp(current->comm, "rspl_grow/", 10);
 
-	if (!atomic_read(&ctx->armed))
+	/* The test's own thread is no part of the dependency: should the
+	 * healthy cache's allocation reclaim, it must not hang the test. */
+	if (!atomic_read(&ctx->armed) || current == READ_ONCE(ctx->test_task))
 		return SHRINK_STOP;
 	atomic_inc(&ctx->scans);
 	if (!mutex_trylock(&ctx->lock)) {
@@ -155,7 +158,7 @@ static void rd_hog(struct stress_worker *w)
 	complete_all(&ctx->filled);
 	while (atomic_read(&ctx->hog_phase) == HOG_HOLD)
 		msleep(5);
-	rd_hog_free(ctx, HOG_SLACK_PAGES);
+	rd_hog_free(ctx, HOG_SLACK2_PAGES);
 	complete(&ctx->slack_back);
 	while (atomic_read(&ctx->hog_phase) != HOG_LET_GO)
 		msleep(5);
@@ -249,6 +252,7 @@ static void rd_run(struct kunit *test, bool control)
 	ctx->held = kunit_kcalloc(test, CALLER_MAX, sizeof(*ctx->held), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->held);
 	ctx->control = control;
+	ctx->test_task = current;
 	mutex_init(&ctx->lock);
 	INIT_LIST_HEAD(&ctx->pages);
 	init_completion(&ctx->filled);
