@@ -519,11 +519,12 @@ def main():
     doc += time_table(icount, plain, 'batch100k',
                       'Batches: allocate 100,000 (at most 128 MiB), then free them')
     doc += ['On rspl\'s own slabs (128 KiB and 1 MiB), a batch that outgrows '
-            'the cache grows it through the grow worker: a workqueue round '
+            'the cache grows it through the grow threads: a wakeup round '
             'trip and a slab of 8 objects (8 MiB of `__vmalloc()` for 1 MiB '
-            'objects) each time. As the objects come back, empty slabs beyond '
-            'one spare are freed. The next batch pays for the growth again, '
-            'which is the cost in those rows; SLUB and kmalloc take such '
+            'objects) each time. As the objects come back, the empty slabs '
+            'are kept for the working set (what was in use since the last '
+            'aging tick), so the next batch takes them again; the aging tick '
+            'and the shrinker give them back. SLUB and kmalloc take such '
             'objects straight from the page allocator.', '']
     doc += time_table(icount, plain, 'pair2cpu',
                       'Two threads on two vCPUs, pairs at the same time (per pair, per thread)')

@@ -497,7 +497,7 @@ impl Cache {
                 let mut state = self.state.lock();
                 state.slabs.unclaim(addr);
                 state.settle(0);
-                state.slabs.empty_slabs() > 1
+                state.slabs.surplus_empty()
             };
             if surplus {
                 self.free_surplus_slabs();
@@ -543,12 +543,12 @@ impl Cache {
     }
 
     /// Gives the object at `addr` straight back to the slabs; says whether
-    /// more than one slab is empty now.
+    /// more slabs are empty now than the working set may use again.
     fn to_slabs(&self, addr: usize) -> bool {
         let mut state = self.state.lock();
         state.give_back(&self.name, &self.complaints, addr);
         state.settle(0);
-        state.slabs.empty_slabs() > 1
+        state.slabs.surplus_empty()
     }
 
     /// Puts the object at `addr` on this CPU's magazine, whose oldest half
@@ -569,7 +569,7 @@ impl Cache {
                 // Cannot fail: room for a batch was just made.
                 let _ = mag.push(addr);
                 state.settle(mag.publish());
-                state.slabs.empty_slabs() > 1
+                state.slabs.surplus_empty()
             })
             .unwrap_or_else(|| self.to_slabs(addr));
         if surplus {

@@ -22,6 +22,9 @@ pub(crate) struct SlabSet {
     /// Objects in each slab.
     objs_per_slab: u64,
     empty: u64,
+    /// The most slabs in use at once since the last aging tick: the
+    /// working set that empty slabs are kept for (`surplus_empty`).
+    working_set: u64,
     stats: SlabStats,
 }
 
@@ -32,6 +35,7 @@ impl SlabSet {
             partial: KVec::new(),
             objs_per_slab: objs_per_slab as u64,
             empty: 0,
+            working_set: 0,
             stats: SlabStats::default(),
         }
     }
@@ -43,6 +47,17 @@ impl SlabSet {
     /// Slabs with no object handed out.
     pub(crate) fn empty_slabs(&self) -> u64 {
         self.empty
+    }
+
+    /// Whether more slabs are empty than the working set may use again: a
+    /// spare, or as many as were in use at once since the last aging tick
+    /// beyond those in use now. Freeing those at once, and leaving the
+    /// rest to the aging tick and the shrinker, keeps a repeated batch
+    /// from growing its slabs again each time, while memory no longer
+    /// used goes back within a few ticks.
+    pub(crate) fn surplus_empty(&self) -> bool {
+        let unused = self.working_set.saturating_sub(self.stats.slabs_alloc);
+        self.empty > unused.max(1)
     }
 
     /// The objects of the slabs with no object handed out.
@@ -102,6 +117,7 @@ impl SlabSet {
             if was_empty {
                 self.empty -= 1;
                 self.stats.slabs_alloc += 1;
+                self.working_set = self.working_set.max(self.stats.slabs_alloc);
             }
             self.stats.objs_alloc += 1;
             self.stats.objs_max = self.stats.objs_max.max(self.stats.objs_alloc);
@@ -167,8 +183,10 @@ impl SlabSet {
         self.stats.objs_alloc -= 1;
     }
 
-    /// Counts an aging tick on every empty slab.
+    /// Counts an aging tick on every empty slab, and starts the working
+    /// set anew from the slabs in use now.
     pub(crate) fn tick_empty(&mut self) {
+        self.working_set = self.stats.slabs_alloc;
         if self.empty == 0 {
             return;
         }

@@ -145,7 +145,8 @@ impl Cache {
         }
     }
 
-    /// Frees empty slabs beyond one spare, when the caller may sleep
+    /// Frees the empty slabs the working set may not use again (beyond a
+    /// spare, `SlabSet::surplus_empty`), when the caller may sleep
     /// (vfree); otherwise the aging tick frees them.
     pub(super) fn free_surplus_slabs(&self) {
         if memory::in_atomic() {
@@ -154,7 +155,7 @@ impl Cache {
         loop {
             let slab = {
                 let mut state = self.state.lock();
-                let slab = if state.slabs.empty_slabs() > 1 {
+                let slab = if state.slabs.surplus_empty() {
                     state.slabs.remove_empty()
                 } else {
                     None

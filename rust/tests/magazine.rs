@@ -49,17 +49,12 @@ fn refill_takes_a_batch_and_flush_returns_the_oldest(t: &mut Test) -> CaseResult
         unsafe { rspl_kmem_cache_free(c, o) };
     }
     // 40 frees into a magazine of 16 that flushes 8 when full: three
-    // flushes, 16 left in it, the 24 oldest back on their slabs, and the
-    // slabs they emptied freed but for one spare.
+    // flushes, 16 left in it, the 24 oldest back on their slabs (which
+    // keep the slabs they emptied for the working set: rspl_reclaim).
     let s = slab_counts(cache).ok_or(Failed)?;
     kassert_eq!(t, cache.magazine_objects(), 16);
     kassert_eq!(t, s.slabs.objs_alloc, 16);
-    kassert!(
-        t,
-        s.slabs.slabs_total <= 3,
-        "{} slabs kept for 16 free objects",
-        s.slabs.slabs_total
-    );
+    kassert!(t, s.slabs.slabs_total <= 5, "{} slabs", s.slabs.slabs_total);
     // SAFETY: `c` is live.
     kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, 0);
     // The magazine is a stack: the last object freed comes back first.

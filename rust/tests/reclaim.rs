@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Memory goes back to the system without a reap from the cache's user:
-//! the aging tick returns idle magazines and empty slabs, and the
+//! the aging tick returns idle magazines and empty slabs (those a repeated
+//! batch needs are kept until then), and the
 //! shrinker returns them when the kernel asks (here: drop_caches). The
 //! shrinker never sleeps on a cache's reap lock, and calls reclaim
 //! callbacks only for reclaim that may enter filesystems.
@@ -9,7 +10,7 @@
 use super::helpers::{cache_of, create, slab_counts};
 use crate::capi::*;
 use crate::flags::*;
-use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
+use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
 use crate::{cache::Cache, memory::msleep, params, proc_fs::write_file, reclaim};
 use core::{
     ffi::c_void,
@@ -78,6 +79,63 @@ fn aging_returns_idle_memory(t: &mut Test) -> CaseResult {
         "after {} ms: {} slabs, {} objects in magazines",
         waited,
         s.slabs.slabs_total,
+        cache.magazine_objects()
+    );
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
+/// Allocates `objs.len()` objects into `objs`.
+fn fill(t: &mut Test, c: *mut c_void, objs: &mut [*mut c_void]) -> CaseResult {
+    for o in objs.iter_mut() {
+        // SAFETY: `c` is live.
+        *o = unsafe { rspl_kmem_cache_alloc(c, 0) };
+        kassert!(t, !o.is_null());
+    }
+    Ok(())
+}
+
+fn free_all(c: *mut c_void, objs: &[*mut c_void]) {
+    for &o in objs {
+        // SAFETY: each object is live and freed once.
+        unsafe { rspl_kmem_cache_free(c, o) };
+    }
+}
+
+fn a_repeated_batch_keeps_its_slabs(t: &mut Test) -> CaseResult {
+    // No tick between the batches: the working set is theirs. One CPU:
+    // its magazine holds what the batch freed last.
+    let _age = AgeSetting::set(0);
+    let _here = StayOnCpu::new();
+    // 132 KiB objects: 8 a slab, magazines of 16.
+    let c = create("rspl_test_batch\0", 132 << 10, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: `c` is live until destroyed at the end.
+    let cache = unsafe { cache_of(c) };
+    let mut objs = [null_mut::<c_void>(); 64];
+    fill(t, c, &mut objs)?;
+    let grown = cache.stall_counts().grows;
+    let s = slab_counts(cache).ok_or(Failed)?;
+    kassert_eq!(t, s.slabs.slabs_total, 8);
+    free_all(c, &objs);
+    // 16 stay in this CPU's magazine; the slabs the other 48 emptied are
+    // kept for the working set (8 slabs were in use), not freed but one.
+    let s = slab_counts(cache).ok_or(Failed)?;
+    kassert_eq!(t, s.slabs.slabs_total, 8);
+    fill(t, c, &mut objs)?;
+    kassert_eq!(t, cache.stall_counts().grows, grown);
+    free_all(c, &objs);
+    // The aging tick returns what no batch used for two ticks: the idle
+    // magazine first, then the slabs.
+    for _ in 0..4 {
+        cache.age();
+    }
+    kassert!(
+        t,
+        holds_nothing(cache),
+        "after 4 ticks: {} slabs, {} objects in magazines",
+        slab_counts(cache).ok_or(Failed)?.slabs.slabs_total,
         cache.magazine_objects()
     );
     // SAFETY: live, destroyed once.
@@ -206,6 +264,7 @@ kunit_suite!(
     "rspl_reclaim",
     [
         aging_returns_idle_memory,
+        a_repeated_batch_keeps_its_slabs,
         shrinker_returns_free_memory,
         shrinker_skips_a_cache_being_reaped,
         shrinker_calls_back_only_for_fs_reclaim
