@@ -108,16 +108,7 @@ impl GrowCrew {
     /// it is already queued or the crew is stopping.
     pub(crate) fn enqueue(&self, cache: Arc<Cache>) -> Result<(), Arc<Cache>> {
         let item = ListArc::try_from_arc(cache)?;
-        let mut state = self.state.lock();
-        if state.stopping {
-            drop(state);
-            return Err(item.into_arc());
-        }
-        state.pending.push_back(item);
-        self.ready.fetch_add(1, Ordering::Release);
-        drop(state);
-        self.waitq.wake_one();
-        Ok(())
+        self.push(item).map_err(ListArc::into_arc)
     }
 
     /// Queues a destroyed cache for a member to drop, from reclaim: like
@@ -125,20 +116,25 @@ impl GrowCrew {
     /// turns out to be the last (the member dropped its own meanwhile),
     /// it is queued rather than dropped here.
     pub(crate) fn enqueue_or_drop(&self, cache: Arc<Cache>) {
-        let Some(item) = ListArc::try_from_arc_or_drop(cache) else {
-            return;
-        };
+        if let Some(item) = ListArc::try_from_arc_or_drop(cache) {
+            // Refused only while unloading, when no reclaim runs any more.
+            let _ = self.push(item);
+        }
+    }
+
+    /// Puts `item` on the list and wakes an idle member, unless the crew
+    /// is stopping.
+    fn push(&self, item: ListArc<Cache, GROW_LIST>) -> Result<(), ListArc<Cache, GROW_LIST>> {
         let mut state = self.state.lock();
         if state.stopping {
-            // Unloading: no reclaim runs any more.
             drop(state);
-            drop(item);
-            return;
+            return Err(item);
         }
         state.pending.push_back(item);
         self.ready.fetch_add(1, Ordering::Release);
         drop(state);
         self.waitq.wake_one();
+        Ok(())
     }
 
     /// A member's life: runs grows until the crew stops.
