@@ -19,6 +19,7 @@ use kernel::{
     c_str, new_work,
     prelude::*,
     sync::Arc,
+    time::{ktime_ms_delta, Ktime},
     workqueue::{self, impl_has_work, Work, WorkItem},
 };
 
@@ -188,7 +189,13 @@ fn readable_while_caches_come_and_go(t: &mut Test) -> CaseResult {
     let mut buf = KVec::from_elem(0u8, 64 * 1024, GFP_KERNEL).map_err(|_| Failed)?;
     let mut reads = 0;
     let mut bad = 0;
-    while !churn.done.load(Ordering::Acquire) && reads < 20000 {
+    // At most 5 s: the debug kernel reads far slower, and a case may not
+    // look like a hung task (20 s there).
+    let start = Ktime::ktime_get();
+    while !churn.done.load(Ordering::Acquire)
+        && reads < 20000
+        && ktime_ms_delta(Ktime::ktime_get(), start) < 5000
+    {
         match read_file(REPORT_PATH, &mut buf) {
             Ok(n) if buf.get(..n).is_some_and(well_formed) => {}
             _ => bad += 1,
