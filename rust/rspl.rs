@@ -49,7 +49,8 @@
 //! `spl_kmem_cache_grow_timeout_ms`, then takes an emergency object
 //! allocated without I/O (`KM_PUSHPAGE` with `__GFP_HIGH`'s reserves): it
 //! never waits on a grow that may be stuck behind the writeback it is part
-//! of. While a grow is stuck the cache is marked DEADLOCKED and later
+//! of. A small one is asked first with no reclaim at all, as the caller
+//! may hold a lock the stuck grow's reclaim waits for. While a grow is stuck the cache is marked DEADLOCKED and later
 //! misses take emergency objects at once. When even the emergency
 //! allocation fails, the caller backs off (at most 100 ms a try), looks
 //! at the slabs again and waits for a grow anew; it holds no rspl lock
