@@ -492,7 +492,9 @@ fn km_nosleep_never_sleeps(t: &mut Test) -> CaseResult {
     // SAFETY: live cache.
     let b = unsafe { rspl_kmem_cache_alloc(c, KM_NOSLEEP | KM_ZERO) };
     let took = ktime_ms_delta(Ktime::ktime_get(), start);
-    kassert!(t, took < 20, "two KM_NOSLEEP calls took {} ms", took);
+    // A wait would last the grow timeout (100 ms) at least; an emulated
+    // CPU is now and then descheduled for 20 ms (seen in CI).
+    kassert!(t, took < 50, "two KM_NOSLEEP calls took {} ms", took);
     // No slab yet: both came from the emergency path (GFP_ATOMIC), and
     // neither waited, so no deadlock was counted.
     kassert!(t, !a.is_null() && !b.is_null() && a != b);
