@@ -14,6 +14,15 @@
  * must not wait behind it: its callers get slab objects, none waits out
  * the timeout.
  *
+ * stress_grow_beside_jammed_pool: the same, on a machine where the same
+ * reclaim has also stopped the kernel's shared workers. Before the caller
+ * allocates, work items on the system's unbound workqueue take pages until
+ * each blocks in that shrinker, and the pool's attempt to start a worker
+ * for the next one blocks there too (in kthreadd, or in the worker). A
+ * grow that needs a worker of that pool then waits for the workqueue's
+ * rescuer, which the stuck grow holds; rspl's own grow threads need
+ * neither.
+ *
  * stress_unbounded_wait_hangs, the control (suite rspl_stress_control,
  * run in a boot of its own on the debug kernel): the same with the wait
  * bounded only at 40 s, past the hung-task timeout the guest sets. The
@@ -21,6 +30,7 @@
  */
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/kallsyms.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -29,6 +39,7 @@
 #include <linux/shrinker.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include "stress.h"
 
 /* One page: an emergency object then needs neither reclaim nor
@@ -51,6 +62,13 @@
 #define HOG_SLACK2_PAGES	(4 * HOG_SLACK_PAGES)
 /* The control's grow timeout, past the guest's hung-task timeout (10 s). */
 #define CONTROL_TIMEOUT_MS	40000
+/* Work items queued to jam the unbound pool, at most; how long one that
+ * is queued may wait for a worker before the pool counts as out of them;
+ * and the jam's whole budget (a case must stay well under the debug
+ * kernel's 20 s hung-task timeout, which insmod's wait for it counts). */
+#define JAMMERS_MAX	64
+#define JAMMER_START_MS	500
+#define JAM_MS		8000
 
 static struct stress_cache rd_caches[] = {
 	{ "rspl_stress_rd_stuck", STUCK_SIZE, KMC_VMEM },
@@ -61,8 +79,20 @@ static struct stress_cache rd_caches[] = {
 
 enum rd_hog_phase { HOG_HOLD, HOG_SLACK, HOG_LET_GO };
 
+enum rd_mode { RD_PLAIN, RD_JAMMED, RD_CONTROL };
+
+struct rd_ctx;
+
+/* A work item on the system's unbound workqueue that takes pages until
+ * the one it asks for needs reclaim, and so blocks in the shrinker. */
+struct rd_jammer {
+	struct work_struct work;
+	struct rd_ctx *ctx;
+	bool started;
+};
+
 struct rd_ctx {
-	bool control;
+	enum rd_mode mode;
 	/* The caller holds it while it allocates; the shrinker takes it. */
 	struct mutex lock;
 	atomic_t armed;
@@ -70,13 +100,18 @@ struct rd_ctx {
 	atomic_t grow_blocked;	/* scans by a grow thread that blocked */
 	atomic_t others_blocked;	/* by anyone else (kswapd, ...) */
 	atomic_t grow_waiting;	/* grow threads blocked right now */
+	atomic_t jammers_blocked, kthreadd_blocked;
+	struct rd_jammer *jammers;	/* JAMMERS_MAX */
+	unsigned int jammers_queued, jammers_started;
+	struct rd_jammer *jam;	/* the first that found no worker */
+	bool jam_held;	/* it still had none once the healthy cache was done */
 	struct shrinker *shrinker;
 
 	struct list_head pages;	/* the hog's */
 	unsigned long hogged, hog_peak, min_free_kb;
 	atomic_t hog_phase;
 	struct completion filled, slack_back, hog_gone;
-	struct completion caller_holding, healthy_done;
+	struct completion caller_locked, go, caller_holding, healthy_done;
 
 	struct stress_held *held;	/* the caller's, CALLER_MAX */
 	unsigned int taken, after_stuck, waiting_at_end, timeouts_elsewhere;
@@ -93,10 +128,46 @@ static unsigned long rd_count(struct shrinker *s, struct shrink_control *sc)
 	return atomic_read(&ctx->armed) ? 1 << 20 : 0;
 }
 
+static bool rd_is_jammer(struct rd_ctx *ctx, struct work_struct *work)
+{
+	return work && ctx->jammers && work >= &ctx->jammers[0].work &&
+	       work <= &ctx->jammers[JAMMERS_MAX - 1].work;
+}
+
+/*
+ * A grow, whatever runs it: one of rspl's grow threads, or a workqueue
+ * worker (the rescuer included) running a work function of rspl.ko, as
+ * a grow on a workqueue would. Told apart so that the test says the same
+ * of any way of running grows.
+ */
+static bool rd_is_grow(struct work_struct *work)
+{
+	char sym[KSYM_SYMBOL_LEN];
+
+	if (strstr(current->comm, "rspl_grow"))
+		return true;
+	if (!work)
+		return false;
+	sprint_symbol_no_offset(sym, (unsigned long)work->func);
+	return strstr(sym, "[rspl]");
+}
+
+static atomic_t *rd_blocked_count(struct rd_ctx *ctx, bool grow, struct work_struct *work)
+{
+	if (grow)
+		return &ctx->grow_blocked;
+	if (rd_is_jammer(ctx, work))
+		return &ctx->jammers_blocked;
+	if (!strcmp(current->comm, "kthreadd"))
+		return &ctx->kthreadd_blocked;
+	return &ctx->others_blocked;
+}
+
 static unsigned long rd_scan(struct shrinker *s, struct shrink_control *sc)
 {
 	struct rd_ctx *ctx = s->private_data;
-	bool grow = !strncmp(current->comm, "rspl_grow/", 10);
+	struct work_struct *work;
+	bool grow;
 
 	/* The test's own thread is no part of the dependency: should the
 	 * healthy cache's allocation reclaim, it must not hang the test. */
@@ -104,7 +175,9 @@ static unsigned long rd_scan(struct shrinker *s, struct shrink_control *sc)
 		return SHRINK_STOP;
 	atomic_inc(&ctx->scans);
 	if (!mutex_trylock(&ctx->lock)) {
-		atomic_inc(grow ? &ctx->grow_blocked : &ctx->others_blocked);
+		work = current_work();
+		grow = rd_is_grow(work);
+		atomic_inc(rd_blocked_count(ctx, grow, work));
 		if (grow)
 			atomic_inc(&ctx->grow_waiting);
 		mutex_lock(&ctx->lock);
@@ -171,7 +244,7 @@ static void rd_hog(struct stress_worker *w)
 static void rd_caller(struct stress_worker *w)
 {
 	struct rd_ctx *ctx = w->ctx;
-	unsigned int want = ctx->control ? CONTROL_AFTER : AFTER_STUCK;
+	unsigned int want = ctx->mode == RD_CONTROL ? CONTROL_AFTER : AFTER_STUCK;
 	ktime_t start;
 	s64 took;
 	bool stuck;
@@ -180,6 +253,8 @@ static void rd_caller(struct stress_worker *w)
 	WRITE_ONCE(ctx->caller_task, current);
 	mutex_lock(&ctx->lock);
 	atomic_set(&ctx->armed, 1);
+	complete(&ctx->caller_locked);
+	stress_wait(&ctx->go);
 	while (ctx->taken < CALLER_MAX && ctx->after_stuck < want &&
 	       ctx->timeouts_elsewhere < TIMEOUTS_ELSEWHERE) {
 		stuck = atomic_read(&ctx->grow_waiting) > 0;
@@ -221,6 +296,66 @@ static void rd_healthy(struct kunit *test, struct rd_ctx *ctx,
 		stress_get(w, rd_caches, HEALTHY, KM_SLEEP, &held[i]);
 }
 
+static void rd_jammer_run(struct work_struct *work)
+{
+	struct rd_jammer *j = container_of(work, struct rd_jammer, work);
+	struct rd_ctx *ctx = j->ctx;
+	struct page *page, *next;
+	LIST_HEAD(pages);
+
+	WRITE_ONCE(j->started, true);
+	while (atomic_read(&ctx->armed)) {
+		page = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+		if (!page)
+			break;
+		list_add(&page->lru, &pages);
+	}
+	list_for_each_entry_safe(page, next, &pages, lru)
+		__free_page(page);
+}
+
+/*
+ * With memory full and the shrinker armed: queues jammers one at a time,
+ * each once the last has blocked (holding its worker), until one finds no
+ * worker to run it: the unbound pool can neither run work nor start a
+ * worker (the one that tried waits for kthreadd, or blocked itself).
+ */
+static void rd_jam(struct rd_ctx *ctx)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(JAM_MS), until;
+	struct rd_jammer *j;
+	int blocked;
+
+	while (ctx->jammers_queued < JAMMERS_MAX && time_before(jiffies, deadline)) {
+		blocked = atomic_read(&ctx->jammers_blocked);
+		j = &ctx->jammers[ctx->jammers_queued++];
+		j->ctx = ctx;
+		INIT_WORK(&j->work, rd_jammer_run);
+		queue_work(system_unbound_wq, &j->work);
+		until = jiffies + msecs_to_jiffies(JAMMER_START_MS);
+		while (!READ_ONCE(j->started) && time_before(jiffies, until))
+			usleep_range(500, 1000);
+		if (!READ_ONCE(j->started)) {
+			ctx->jam = j;
+			return;
+		}
+		/* Memory may still come back (the debug kernel's KASAN
+		 * quarantine drains): the jammer takes it until it blocks. */
+		while (atomic_read(&ctx->jammers_blocked) == blocked && time_before(jiffies, deadline))
+			usleep_range(500, 1000);
+	}
+}
+
+static void rd_unjam(struct rd_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->jammers_queued; i++) {
+		flush_work(&ctx->jammers[i].work);
+		ctx->jammers_started += ctx->jammers[i].started;
+	}
+}
+
 /*
  * As soon as a grow blocks on the caller (or the caller is done without
  * that), has the hog hand the second slack back: the caller's emergency
@@ -236,8 +371,9 @@ static void rd_slack_once_stuck(struct rd_ctx *ctx)
 	stress_wait(&ctx->slack_back);
 }
 
-static void rd_run(struct kunit *test, bool control)
+static void rd_run(struct kunit *test, enum rd_mode mode)
 {
+	bool control = mode == RD_CONTROL;
 	struct stress_worker *w, healthy = {};
 	struct stress_held healthy_held[HEALTHY_OBJS] = {};
 	struct stress_row stuck_row = {}, healthy_row = {};
@@ -251,13 +387,19 @@ static void rd_run(struct kunit *test, bool control)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->held = kunit_kcalloc(test, CALLER_MAX, sizeof(*ctx->held), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->held);
-	ctx->control = control;
+	ctx->mode = mode;
+	if (mode == RD_JAMMED) {
+		ctx->jammers = kunit_kcalloc(test, JAMMERS_MAX, sizeof(*ctx->jammers), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, ctx->jammers);
+	}
 	ctx->test_task = current;
 	mutex_init(&ctx->lock);
 	INIT_LIST_HEAD(&ctx->pages);
 	init_completion(&ctx->filled);
 	init_completion(&ctx->slack_back);
 	init_completion(&ctx->hog_gone);
+	init_completion(&ctx->caller_locked);
+	init_completion(&ctx->go);
 	init_completion(&ctx->caller_holding);
 	init_completion(&ctx->healthy_done);
 	if (control)
@@ -277,6 +419,10 @@ static void rd_run(struct kunit *test, bool control)
 		started += stress_crew_start(&w[1], 1, rd_hog, ctx);
 	if (started == 2) {
 		stress_wait(&ctx->filled);
+		stress_wait(&ctx->caller_locked);
+		if (mode == RD_JAMMED)
+			rd_jam(ctx);
+		complete(&ctx->go);
 		rd_slack_once_stuck(ctx);
 		/* Where the caller is, should it hang (the control's does). */
 		for (waited = 1; !wait_for_completion_timeout(&ctx->caller_holding, HZ); waited++)
@@ -284,14 +430,17 @@ static void rd_run(struct kunit *test, bool control)
 				sched_show_task(ctx->caller_task);
 		if (!control && atomic_read(&ctx->grow_waiting) > 0)
 			rd_healthy(test, ctx, &healthy, healthy_held);
+		ctx->jam_held = ctx->jam && !READ_ONCE(ctx->jam->started);
 	}
 	complete(&ctx->healthy_done);
 	if (started < 2) {
 		complete_all(&ctx->filled);
+		complete(&ctx->go);
 		atomic_set(&ctx->hog_phase, HOG_LET_GO);
 		complete(&ctx->hog_gone);
 	}
 	stress_crew_wait(w, started);
+	rd_unjam(ctx);
 	shrinker_free(ctx->shrinker);
 	KUNIT_ASSERT_EQ(test, started, 2);
 
@@ -305,6 +454,11 @@ static void rd_run(struct kunit *test, bool control)
 		       atomic_read(&ctx->others_blocked), atomic_read(&ctx->scans),
 		       healthy.allocs, healthy.worst_ns / NSEC_PER_MSEC,
 		       healthy_row.emerg_max, healthy_row.dlock);
+	if (mode == RD_JAMMED)
+		stress_figures(test, "jammers_queued=%u jammers_started=%u jammers_blocked=%d kthreadd_blocked=%d jam_held=%d",
+			       ctx->jammers_queued, ctx->jammers_started,
+			       atomic_read(&ctx->jammers_blocked),
+			       atomic_read(&ctx->kthreadd_blocked), ctx->jam_held);
 
 	/* The dependency was real: the grow blocked on the caller, and was
 	 * still blocked when the caller had all its objects. */
@@ -316,6 +470,13 @@ static void rd_run(struct kunit *test, bool control)
 	KUNIT_EXPECT_EQ(test, stuck_rc, 0);
 	KUNIT_EXPECT_GT(test, stuck_row.dlock, 0);
 	KUNIT_EXPECT_GT(test, stuck_row.emerg_max, 0);
+	/* The pool was jammed all along: its workers blocked in the
+	 * shrinker, and a jammer found none, before the caller allocated and
+	 * still once the healthy cache was done. */
+	if (mode == RD_JAMMED) {
+		KUNIT_EXPECT_TRUE(test, ctx->jam_held);
+		KUNIT_EXPECT_GT(test, atomic_read(&ctx->jammers_blocked), 0);
+	}
 	if (control) {
 		/* Nothing but the timeout ended the wait. */
 		KUNIT_EXPECT_GE(test, w[0].worst_ns / NSEC_PER_MSEC, CONTROL_TIMEOUT_MS);
@@ -341,10 +502,15 @@ static void rd_run(struct kunit *test, bool control)
 
 void stress_reclaim_deadlock(struct kunit *test)
 {
-	rd_run(test, false);
+	rd_run(test, RD_PLAIN);
+}
+
+void stress_grow_beside_jammed_pool(struct kunit *test)
+{
+	rd_run(test, RD_JAMMED);
 }
 
 void stress_unbounded_wait_hangs(struct kunit *test)
 {
-	rd_run(test, true);
+	rd_run(test, RD_CONTROL);
 }

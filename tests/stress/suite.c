@@ -32,6 +32,7 @@ static struct kunit_case stress_cases[] = {
 	KUNIT_CASE_SLOW(stress_churn),
 	KUNIT_CASE_SLOW(stress_memory_pressure),
 	KUNIT_CASE_SLOW(stress_reclaim_deadlock),
+	KUNIT_CASE_SLOW(stress_grow_beside_jammed_pool),
 	{}
 };
 
