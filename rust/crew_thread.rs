@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The grow crew's kernel threads and its hiring work (`shim/grow_crew.c`):
-//! the wrapper `grow_crew.rs` runs on.
+//! The grow crew's kernel threads (`shim/grow_crew.c`): the wrapper
+//! `grow_crew.rs` runs on.
 
-use crate::{grow_crew::GrowCrew, shim};
-use core::ptr::NonNull;
+use crate::{grow_crew::GrowCrew, grow_wait::GrowWaitQueue, shim};
+use core::{pin::Pin, ptr::NonNull, sync::atomic::AtomicI32};
 use kernel::ffi::{c_int, c_void};
 
 /// A started member thread, stopped (and waited for) when dropped: never
@@ -35,16 +35,16 @@ unsafe extern "C" fn serve(crew: *mut c_void) -> c_int {
 
 impl MemberThread {
     /// Starts thread `rspl_grow/<n>` running `crew.serve()`; `None` when
-    /// no thread could be created.
+    /// no thread could be created. Process context.
     ///
     /// # Safety
     ///
-    /// `crew` stays where it is until the thread is stopped (it is pinned
-    /// and stops its threads before it is dropped).
-    pub(crate) unsafe fn start(crew: &GrowCrew, n: u32) -> Option<Self> {
-        let data = (crew as *const GrowCrew).cast_mut().cast();
-        // SAFETY: `serve` may be given `data` (the caller's contract).
-        let task = unsafe { shim::rspl_crew_member_start(Some(serve), data, n) };
+    /// The thread is stopped (the value dropped) before `crew` goes away.
+    pub(crate) unsafe fn start(crew: Pin<&GrowCrew>, n: usize) -> Option<Self> {
+        let data = (crew.get_ref() as *const GrowCrew).cast_mut().cast();
+        // SAFETY: `serve` may be given `data`: the crew is pinned, and
+        // outlives the thread (the caller's contract).
+        let task = unsafe { shim::rspl_crew_member_start(Some(serve), data, n as u32) };
         // INVARIANT: a started thread, whose reference is now ours.
         NonNull::new(task).map(|task| Self { task })
     }
@@ -57,36 +57,18 @@ impl Drop for MemberThread {
     }
 }
 
-/// # Safety
-///
-/// `crew` is the crew given to `hiring_start`, which calls `hiring_stop`
-/// before it goes away.
-unsafe extern "C" fn hire(crew: *mut c_void) {
-    // SAFETY: the crew outlives its hiring work (the contract).
-    let crew = unsafe { &*crew.cast::<GrowCrew>() };
-    crew.hire();
+/// Sleeps (as an idle thread: no signal, no hung task) until `ready` is
+/// not 0 or the calling member is told to stop, and returns whether it
+/// is; each `wake_one` wakes one such sleeper.
+pub(crate) fn wait_ready(waitq: &GrowWaitQueue, ready: &AtomicI32) -> bool {
+    // SAFETY: the queue is initialised and pinned; `ready` is a live
+    // `int` that the kernel reads with READ_ONCE(); the caller is a crew
+    // member, a kernel thread (kthread_should_stop()).
+    unsafe { shim::rspl_crew_wait(waitq.raw(), ready.as_ptr()) != 0 }
 }
 
-/// Makes `hire_later` run `crew.hire()`.
-///
-/// # Safety
-///
-/// `crew` stays where it is until `hiring_stop` has returned.
-pub(crate) unsafe fn hiring_start(crew: &GrowCrew) {
-    let data = (crew as *const GrowCrew).cast_mut().cast();
-    // SAFETY: `hire` may be given `data` (the caller's contract).
-    unsafe { shim::rspl_crew_hiring_start(Some(hire), data) };
-}
-
-/// Queues the hiring work, on the system's unbound workqueue.
-pub(crate) fn hire_later() {
-    // SAFETY: queues a static work item; it runs only once `hiring_start`
-    // has set what it calls (`GrowCrew::start` calls that first).
-    unsafe { shim::rspl_crew_hire_later() };
-}
-
-/// Cancels the hiring work and waits for it to finish.
-pub(crate) fn hiring_stop() {
-    // SAFETY: cancels a static work item; sleeps (process context only).
-    unsafe { shim::rspl_crew_hiring_stop() };
+/// Wakes one member sleeping in `wait_ready`. Any context.
+pub(crate) fn wake_one(waitq: &GrowWaitQueue) {
+    // SAFETY: the queue is initialised and pinned.
+    unsafe { shim::rspl_crew_wake_one(waitq.raw()) };
 }

@@ -2,10 +2,10 @@
 
 //! Waiting for grows: a wait queue whose waiters sleep until the GROWING
 //! bit of a cache's flag word clears, or a timeout; the grow crew's idle
-//! members wait on one for a grow to run.
+//! members wait on one for a grow to run (`crew_thread.rs`).
 
 use crate::shim;
-use core::sync::atomic::{AtomicI32, AtomicUsize};
+use core::sync::atomic::AtomicUsize;
 use kernel::{prelude::*, types::Opaque};
 
 /// A `wait_queue_head`.
@@ -30,7 +30,7 @@ impl GrowWaitQueue {
         })
     }
 
-    fn raw(&self) -> *mut shim::wait_queue_head {
+    pub(crate) fn raw(&self) -> *mut shim::wait_queue_head {
         self.head.get().cast()
     }
 
@@ -40,21 +40,6 @@ impl GrowWaitQueue {
         // SAFETY: the queue is initialised and pinned; `word` is a live
         // `unsigned long` that the kernel reads with test_bit() (atomic).
         unsafe { shim::rspl_wait_bit_clear(self.raw(), word.as_ptr().cast(), bit, ms) != 0 }
-    }
-
-    /// Sleeps (interruptibly, as an idle thread does) until `ready` is
-    /// not 0 or the calling kernel thread is told to stop, and returns
-    /// whether it is; each `wake_one` wakes one such sleeper.
-    pub(crate) fn wait_ready(&self, ready: &AtomicI32) -> bool {
-        // SAFETY: the queue is initialised and pinned; `ready` is a live
-        // `int` that the kernel reads with READ_ONCE(); the caller is a
-        // kernel thread (kthread_should_stop()).
-        unsafe { shim::rspl_crew_wait(self.raw(), ready.as_ptr()) != 0 }
-    }
-
-    pub(crate) fn wake_one(&self) {
-        // SAFETY: the queue is initialised and pinned.
-        unsafe { shim::rspl_crew_wake_one(self.raw()) };
     }
 
     pub(crate) fn wake_all(&self) {

@@ -189,8 +189,6 @@ impl Installed {
             }),
             GFP_KERNEL,
         )?;
-        // SAFETY: a field of the pinned registry is pinned too.
-        unsafe { Pin::new_unchecked(&registry.crew) }.start()?;
         let p = &*registry as *const Registry as *mut Registry;
         REGISTRY.store(p, Ordering::Release);
         Ok(Self { registry })

@@ -32,8 +32,10 @@
 //!    but `GFP_NOWAIT` room (partial list, hash buckets), and no callback,
 //!    IPI or wait runs under it.
 //! 6. The grow crew's spinlock (`grow_crew.rs`, IRQs off): the caches
-//!    waiting for a grow thread, the thread counts. Taken with no other
-//!    rspl lock held; nothing is allocated, dropped or woken under it.
+//!    waiting for a grow thread, the threads. A leaf beside 5, never taken
+//!    under it: it may be taken under 1 to 4 (a reclaim callback's or a
+//!    shrinker's path may queue a grow), and no lock is taken, nothing
+//!    allocated, dropped or woken under it.
 //!
 //! No IPI or flush is sent holding a lock its handler takes: reap's IPIs
 //! run with the reap lock only, and their handlers take 4 and 5.
@@ -59,8 +61,11 @@
 //! A grow runs on a thread of the grow crew, which holds no rspl lock
 //! while it allocates (in a NOIO scope) and takes the state lock only to
 //! add the slab. One cache's stuck grow holds up only that cache: the
-//! crew keeps a thread idle for the next cache (up to 16 threads, started
-//! ahead of need, as creating one may wait on reclaim). The shrinker
+//! crew's 16 threads are all started at load, as starting one later would
+//! wait on kthreadd and a workqueue worker, which may be stuck in the same
+//! reclaim; only when 16 caches' grows are stuck at once does another
+//! cache's grow wait for a thread (its callers then take emergency objects
+//! after the timeout, as any stuck cache's do). The shrinker
 //! never sleeps on a reap lock (it tries it, skipping a cache being
 //! reaped) and calls consumers' reclaim callbacks only for reclaim that
 //! may enter filesystems, so rspl's own NOIO allocations never run them.

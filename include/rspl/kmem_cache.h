@@ -148,8 +148,8 @@ void rspl_kmem_cache_destroy(struct rspl_kmem_cache *cache);
  * It waits for a slab grow at most the spl_kmem_cache_grow_timeout_ms
  * parameter, then takes an emergency object (allocated without I/O, and
  * one of at most 32 KiB first without reclaim at all). Grows run on
- * rspl's own threads: one cache's grow stuck in reclaim does not hold up
- * another's. KM_PUSHPAGE (the I/O path) starts no I/O to satisfy the
+ * rspl's own threads, started at load: one cache's grow stuck in reclaim
+ * does not hold up another's (up to 15 stuck at once). KM_PUSHPAGE (the I/O path) starts no I/O to satisfy the
  * allocation, and its emergency objects may use the reserves
  * (__GFP_HIGH), as GFP_ATOMIC does.
  * KM_NOSLEEP never sleeps and may return NULL.

@@ -156,19 +156,15 @@ void rspl_wake_all(struct wait_queue_head *wq);
 
 /*
  * The grow crew (shim/grow_crew.c): kernel thread "rspl_grow/@n" runs
- * @serve(@crew); stop waits for it to return. An idle member waits,
- * interruptibly and exclusively, until *@ready is not 0 or it is told to
- * stop (which it returns); wake_one wakes one. The hiring work calls @hire(@crew) on the system's unbound
- * workqueue; hiring_stop cancels it and waits for it.
+ * @serve(@crew); stop waits for it to return. An idle member waits, as
+ * TASK_IDLE and exclusively, until *@ready is not 0 or it is told to stop
+ * (which it returns); wake_one wakes one.
  */
 struct task_struct *rspl_crew_member_start(int (*serve)(void *crew), void *crew,
 					   unsigned int n);
 void rspl_crew_member_stop(struct task_struct *t);
 int rspl_crew_wait(struct wait_queue_head *wq, const int *ready);
 void rspl_crew_wake_one(struct wait_queue_head *wq);
-void rspl_crew_hiring_start(void (*hire)(void *crew), void *crew);
-void rspl_crew_hire_later(void);
-void rspl_crew_hiring_stop(void);
 
 /* Module parameters (shim/params.c) */
 unsigned int rspl_param_obj_per_slab(void);
