@@ -41,6 +41,12 @@ impl KmFlags {
     pub(crate) fn without_sleep(self) -> Self {
         Self(self.0 | KM_NOSLEEP)
     }
+
+    /// The same, for memory of rspl's own that is written whole at once
+    /// (`KM_ZERO` would clear it for nothing).
+    pub(crate) fn without_zero(self) -> Self {
+        Self(self.0 & !KM_ZERO)
+    }
 }
 
 pub(crate) const KMC_NODEBUG: u32 = 1 << 1;

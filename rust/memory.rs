@@ -165,21 +165,23 @@ impl Drop for EmergencyMemory {
 
 /// `value` in a `KBox` whose memory is asked as a small emergency object
 /// of an allocation served with `flags` is (`rspl_km_kmalloc`: the one
-/// KM-to-GFP translation, no I/O, first without reclaim), where Rust's
-/// allocator would take flags of its own; `None` without memory.
+/// KM-to-GFP translation, no I/O, first without reclaim; never zeroed, as
+/// `value` fills it), where Rust's allocator would take flags of its own;
+/// `None` without memory.
 pub(crate) fn kbox_for<T>(value: T, flags: KmFlags) -> Option<KBox<T>> {
     const { assert!(core::mem::align_of::<T>() <= 8) };
     let size = core::mem::size_of::<T>().max(1);
     // SAFETY: a plain allocation call; null is handled below.
-    let raw = unsafe { shim::rspl_km_kmalloc(size as _, flags.bits()) };
+    let raw = unsafe { shim::rspl_km_kmalloc(size as _, flags.without_zero().bits()) };
     let ptr = NonNull::new(raw.cast::<T>())?;
     // SAFETY: `ptr` is valid for a write of a `T`: kmalloc() gave at least
     // `size` bytes, aligned to 8 at least (ARCH_KMALLOC_MINALIGN), which
     // `T` needs at most (asserted above).
     unsafe { ptr.as_ptr().write(value) };
-    // SAFETY: the memory holds a `T` and is kmalloc()'s: `KBox`'s allocator
-    // (`Kmalloc`) allocates with krealloc(), which is kmalloc() for a new
-    // allocation, and frees with kfree().
+    // SAFETY: `KBox::from_raw` needs a pointer to a `T` allocated as
+    // `KBox`'s allocator (`Kmalloc`) does: it allocates with kmalloc()
+    // (krealloc() of no memory) and frees with kfree(), and this `T` is in
+    // memory from kmalloc().
     Some(unsafe { KBox::from_raw(ptr.as_ptr()) })
 }
 

@@ -179,12 +179,10 @@ impl Cache {
     }
 
     /// Allocates an emergency object for an allocation served with
-    /// `flags`, without I/O, or `None` if there is no memory for one.
+    /// `flags`, without I/O (the shim's emergency allocations enter their
+    /// own NOIO scope), or `None` if there is no memory for one.
     fn emergency_alloc(&self, flags: KmFlags) -> Option<NonNull<u8>> {
-        let new = {
-            let _noio = NoIoScope::enter();
-            NewEmergency::new(self.spec.size, self.spec.align, flags)
-        }?;
+        let new = NewEmergency::new(self.spec.size, self.spec.align, flags)?;
         let inserted = {
             let mut state = self.state.lock();
             let r = state.emergency.insert(new);
