@@ -75,6 +75,10 @@ enum Source {
     Slabs {
         layout: SlabLayout,
         mags: CpuLocal<Magazine>,
+        /// Every object is zeroed when handed out: the kernel's
+        /// `init_on_alloc` is on and the cache has no constructor, SLUB's
+        /// rule (a constructor initialises each object rspl hands out).
+        init_on_alloc: bool,
     },
 }
 
@@ -260,6 +264,7 @@ impl Cache {
                 Source::Slabs {
                     layout,
                     mags: CpuLocal::new(|| Magazine::new(capacity))?,
+                    init_on_alloc: callbacks.ctor.is_none() && memory::init_on_alloc(),
                 }
             }
         };
@@ -363,7 +368,7 @@ impl Cache {
     /// constructor).
     pub(crate) fn alloc(&self, kmflags: i32) -> Option<NonNull<u8>> {
         let flags = KmFlags::new(kmflags);
-        let zero = flags.zero();
+        let mut zero = flags.zero();
         let (obj, zeroed) = match &self.source {
             Source::PassThrough { linux } => {
                 // KM_ZERO is passed on as __GFP_ZERO. The atomic-context
@@ -379,11 +384,20 @@ impl Cache {
                 };
                 (obj, zero)
             }
-            Source::Slabs { mags, .. } => match self.take_object(mags) {
-                Some(obj) => (obj, false),
-                // The miss path may hand the grow crew a reference.
-                None => Self::alloc_miss(self.arc_borrow(), flags)?,
-            },
+            Source::Slabs {
+                mags,
+                init_on_alloc,
+                ..
+            } => {
+                zero |= *init_on_alloc;
+                match self.take_object(mags) {
+                    Some(obj) => (obj, false),
+                    // The miss path may hand the grow crew a reference.
+                    // An emergency object is new memory, which the kernel
+                    // zeroed as its allocators do (`init_on_alloc`).
+                    None => Self::alloc_miss(self.arc_borrow(), flags)?,
+                }
+            }
         };
         if zero && !zeroed {
             // SAFETY: `obj` was just handed out to this caller alone.

@@ -210,6 +210,13 @@ pub(crate) fn msleep(ms: u32) {
     unsafe { shim::rspl_msleep(ms) };
 }
 
+/// Whether the kernel zeroes every allocation (`init_on_alloc`, on by
+/// default in Debian's kernels; fixed at boot).
+pub(crate) fn init_on_alloc() -> bool {
+    // SAFETY: reads a static key.
+    unsafe { shim::rspl_init_on_alloc() != 0 }
+}
+
 /// Whether the caller may not sleep (atomic context or IRQs off).
 pub(crate) fn in_atomic() -> bool {
     // SAFETY: reads the preempt count and IRQ state of this CPU.

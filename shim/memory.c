@@ -196,6 +196,11 @@ void rspl_msleep(unsigned int ms)
 }
 
 
+int rspl_init_on_alloc(void)
+{
+	return want_init_on_alloc(0);
+}
+
 int rspl_in_atomic(void)
 {
 	/* Best effort: without PREEMPT_COUNT a held spinlock does not show. */

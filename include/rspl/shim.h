@@ -80,6 +80,8 @@ unsigned int rspl_noio_save(void);
 void rspl_noio_restore(unsigned int token);
 void rspl_msleep(unsigned int ms);
 int rspl_in_atomic(void);
+/* Whether the kernel zeroes every allocation (init_on_alloc). */
+int rspl_init_on_alloc(void);
 
 /*
  * Linux kmem_caches for pass-through rspl caches (shim/linux_cache.c).

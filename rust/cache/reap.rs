@@ -84,7 +84,7 @@ impl Cache {
     /// magazines and those of empty slabs.
     pub(crate) fn reclaimable(&self) -> u64 {
         match &self.source {
-            Source::Slabs { mags, layout } => {
+            Source::Slabs { mags, layout, .. } => {
                 let empty = self.state.lock().slabs.empty_slabs();
                 mags.gauge_sum() as u64 + empty * u64::from(layout.objs)
             }

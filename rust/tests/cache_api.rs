@@ -5,9 +5,9 @@
 use super::helpers::{cache_of, create, create_raw, proc_row, GrowDelay};
 use crate::capi::*;
 use crate::flags::*;
-use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
+use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
 use crate::{
-    params, report_format,
+    memory, params, report_format,
     report_places::{REPORT_PATH, STALLS_PATH},
 };
 use core::{
@@ -311,6 +311,81 @@ fn km_zero_zeroes(t: &mut Test) -> CaseResult {
             rspl_kmem_cache_free(c, z.cast());
             rspl_kmem_cache_destroy(c);
         }
+    }
+    Ok(())
+}
+
+/// Frees a dirtied object of live cache `c` (`size` bytes at least) and
+/// allocates again: the same object, from this CPU's magazine.
+fn dirty_and_again(t: &mut Test, c: *mut c_void, size: usize) -> Result<*mut u8, Failed> {
+    // SAFETY: live cache; the object has `size` bytes; freed once.
+    unsafe {
+        let o = rspl_kmem_cache_alloc(c, 0) as *mut u8;
+        kassert!(t, !o.is_null());
+        core::ptr::write_bytes(o.add(8), 0xa5, size - 8);
+        rspl_kmem_cache_free(c, o.cast());
+        let again = rspl_kmem_cache_alloc(c, 0) as *mut u8;
+        kassert_eq!(t, again, o);
+        Ok(again)
+    }
+}
+
+fn own_slabs_follow_init_on_alloc(t: &mut Test) -> CaseResult {
+    // Debian's kernels zero every allocation (init_on_alloc) as this one
+    // does unless booted with init_on_alloc=0: rspl's slabs then do too.
+    let init = memory::init_on_alloc();
+    let _here = StayOnCpu::new();
+    let c = create("rspl_test_init\0", 1000, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    let o = dirty_and_again(t, c, 1000)?;
+    // SAFETY: `o` is a live object of 1000 bytes.
+    let bytes = unsafe { core::slice::from_raw_parts(o.add(8), 992) };
+    let zeroed = bytes.iter().all(|&b| b == 0);
+    let kept = bytes.iter().all(|&b| b == 0xa5);
+    kassert!(
+        t,
+        if init { zeroed } else { kept },
+        "init_on_alloc {}: zeroed {}",
+        init,
+        zeroed
+    );
+    // SAFETY: live, freed and destroyed once.
+    unsafe {
+        rspl_kmem_cache_free(c, o.cast());
+        rspl_kmem_cache_destroy(c);
+    }
+    // A constructor initialises each object instead (SLUB's rule): the
+    // bytes it leaves alone are not zeroed first.
+    // SAFETY: valid arguments; the callbacks follow the contract.
+    let c = unsafe {
+        rspl_kmem_cache_create_owned(
+            c_str!("rspl_test_init_ctor").as_char_ptr(),
+            1000,
+            0,
+            Some(ctor),
+            None,
+            None,
+            PRIVATE as *mut c_void,
+            null_mut(),
+            KMC_VMEM as c_int,
+            null_mut(),
+        )
+    };
+    kassert!(t, !c.is_null());
+    let o = dirty_and_again(t, c, 1000)?;
+    // SAFETY: `o` is a live object of 1000 bytes.
+    let bytes = unsafe { core::slice::from_raw_parts(o.add(8), 992) };
+    kassert!(
+        t,
+        bytes.iter().all(|&b| b == 0xa5),
+        "a constructed object was zeroed"
+    );
+    // SAFETY: `o` is live; the constructor marked it.
+    kassert_eq!(t, unsafe { *(o as *const u64) }, 0xc0ffee);
+    // SAFETY: live, freed and destroyed once.
+    unsafe {
+        rspl_kmem_cache_free(c, o.cast());
+        rspl_kmem_cache_destroy(c);
     }
     Ok(())
 }
@@ -786,6 +861,7 @@ kunit_suite!(
         constructor_destructor_private,
         constructor_gets_served_flags,
         km_zero_zeroes,
+        own_slabs_follow_init_on_alloc,
         emergency_path_with_injected_delay,
         reap_returns_every_slab,
         km_nosleep_never_sleeps,
