@@ -4,6 +4,7 @@
  * "rspl-bench: ..." lines. scripts/bench loads it in the guest, then
  * unloads it.
  */
+#include <linux/mm.h>
 #include <linux/module.h>
 #include "bench.h"
 
@@ -18,8 +19,8 @@ static int __init bench_init(void)
 {
 	bench_reps = clamp(bench_reps, 1U, 9U);
 	bench_allocators_init();
-	pr_info("rspl-bench: start reps=%u cases=%s allocators=%u\n", bench_reps, cases,
-		bench_allocators);
+	pr_info("rspl-bench: start reps=%u cases=%s allocators=%u init_on_alloc=%d\n", bench_reps,
+		cases, bench_allocators, want_init_on_alloc(0));
 	if (strstr(cases, "pairs"))
 		bench_pairs();
 	if (strstr(cases, "batches"))

@@ -483,9 +483,21 @@ def main():
     # The pool boots (bench/pool.sh): one log for each allocator, stock and rspl.
     ap.add_argument('--pool-icount', nargs='+', default=[])
     ap.add_argument('--pool-plain', nargs='+', default=[])
+    # The same two boots with init_on_alloc=0.
+    ap.add_argument('--icount-noinit')
+    ap.add_argument('--plain-noinit')
+    ap.add_argument('--cpu', default='?')
     args = ap.parse_args()
     icount, kernel = parse(args.icount)
     plain, _ = parse(args.plain)
+    noinit = None
+    if args.icount_noinit and args.plain_noinit:
+        noinit = parse(args.icount_noinit)[0], parse(args.plain_noinit)[0]
+    for cases, want in [(icount, 1), (plain, 1)] + (
+            [(noinit[0], 0), (noinit[1], 0)] if noinit else []):
+        got = cases.get('start', [{}])[0].get('init_on_alloc')
+        if got != want:
+            sys.exit(f'report: a boot meant to have init_on_alloc={want} says {got}')
     global ALLOCS
     if any(r.get('alloc') == 'spl' for cases in (icount, plain)
            for recs in cases.values() for r in recs):
@@ -498,9 +510,19 @@ def main():
            f'- Kernel: Linux {kernel}, config `bench` '
            '(scripts/kconfig/bench.config: Debian\'s allocator, hardening and '
            'preemption options from distro.config, HZ=1000)',
-           f'- QEMU: {args.qemu}, TCG, 2 vCPUs, 2 GiB; two boots: `-icount '
+           f'- QEMU: {args.qemu}, TCG, CPU model `{args.cpu}` (the features '
+           'TCG emulates), 2 vCPUs, 2 GiB; two boots: `-icount '
            'shift=0,sleep=off` (instructions, one repetition) and plain TCG '
-           f'(wall clock, median of {reps} repetitions with min-max)',
+           f'(wall clock, median of {reps} repetitions with min-max), with the '
+           'kernel\'s default `init_on_alloc=1` (Debian\'s: every allocation '
+           'zeroed), and ' + ('the same two with `init_on_alloc=0`' if noinit
+                              else 'none with `init_on_alloc=0`'),
+           '- `init_on_alloc` on rspl\'s own slabs: SLUB\'s rule. With it on, '
+           'an object of a cache without a constructor is zeroed when it is '
+           'handed out; a constructor initialises the objects of its cache '
+           '(rspl runs it on every allocation). Pass-through caches are SLUB\'s, '
+           'and emergency objects new memory, which the kernel\'s allocators '
+           'zero themselves. OpenZFS\'s SPL zeroes nothing on its own slabs.',
            '- Allocators, in the same boot: an rspl cache (default placement: '
            'up to 16 KiB passed through to a Linux cache, larger on rspl\'s '
            'own slabs), a Linux `kmem_cache` (SLUB), `kmalloc()`' +
@@ -528,6 +550,11 @@ def main():
             'objects straight from the page allocator.', '']
     doc += time_table(icount, plain, 'pair2cpu',
                       'Two threads on two vCPUs, pairs at the same time (per pair, per thread)')
+    if noinit:
+        doc += time_table(noinit[0], noinit[1], 'pair',
+                          'With `init_on_alloc=0`: one CPU, warm: alloc+free pairs')
+        doc += time_table(noinit[0], noinit[1], 'batch1k',
+                          'With `init_on_alloc=0`: batches: allocate 1000, then free them')
     doc += memory_table(plain)
     doc += emergency_table(icount, plain)
     doc += targets(icount, plain)
