@@ -147,10 +147,12 @@ timeouts_sum() { awk 'NR > 1 { s += $5 } END { print s + 0 }' $STALLS; }
 stall() {
 	local seconds="$1" before after peak=0 marked=0 e d i=0
 	echo 100 >$P/rspl_idle_age_ms
-	echo 3 >/proc/sys/vm/drop_caches
-	sleep 1
-	before=$(io_count)
+	# Grows held up first, then every empty slab and magazine given back:
+	# the I/O's next allocations need grows (the slabs kept for the
+	# working set would otherwise serve it through the stall).
 	echo 3000 >$P/spl_kmem_cache_inject_grow_delay_ms
+	echo 3 >/proc/sys/vm/drop_caches
+	before=$(io_count)
 	while [ $i -lt $((seconds * 5)) ]; do
 		e=$(slab_sum 14) d=$(deadlocked_now zio_buf_comb_)
 		[ "$e" -gt $peak ] && peak=$e
