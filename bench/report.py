@@ -200,7 +200,10 @@ def targets(icount, plain):
     why = []
     if 'own' in missed:
         why.append(
-            '- **Pairs on rspl\'s own slabs.** A pair is a magazine pop and push '
+            '- **Pairs on rspl\'s own slabs.** With `init_on_alloc=1` rspl zeroes '
+            'the object on each allocation as SLUB does, and the zeroing is '
+            'nearly all of either\'s pair (the tables with `init_on_alloc=0` '
+            'show the allocators alone). There, a pair is a magazine pop and push '
             'with IRQs off, each with two out-of-line calls into rspl\'s C shim '
             '(IRQ save with the CPU id, IRQ restore: 6.12\'s Rust cannot inline '
             'the kernel\'s C helpers). Around them runs rspl\'s Rust code: the C '
