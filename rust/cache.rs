@@ -3,8 +3,8 @@
 //! An rspl cache: objects from a Linux kmem_cache (pass-through) or from
 //! rspl's own slabs behind per-CPU magazines.
 //!
-//! The fast path touches only this CPU's magazine (IRQs off, no lock, no
-//! shared atomic). A magazine refills from, and flushes to, the slabs under
+//! The fast path (`cache/fast_path.rs`) touches only this CPU's magazine
+//! (preemption off, no lock, no shared atomic). A magazine refills from, and flushes to, the slabs under
 //! the cache's lock, in batches. When the slabs run out, the allocation
 //! takes the slow path of `cache/grow.rs`; giving memory back is
 //! `cache/reap.rs`.
@@ -12,20 +12,21 @@
 //! Constructors run once per allocation and destructors once per free
 //! that is accepted: a free is decided before any callback runs.
 
+mod fast_path;
 mod grow;
 mod reap;
 
 use crate::{
     complaints::{Complaints, Mistake},
-    cpu_local::CpuLocal,
     emergency::{EmergencyRange, EmergencySet},
     flags::*,
     grow_crew::GROW_LIST,
     grow_wait::GrowWaitQueue,
     irq_lock::IrqSpinLock,
     linux_cache::LinuxCache,
-    magazine::Magazine,
+    magazine,
     memory::{self, EmergencyMemory},
+    percpu_magazines::Magazines,
     reap_lock::ReapLock,
     reclaim_stats,
     report_format::{RowCounts, SlabCounts},
@@ -74,7 +75,6 @@ enum Source {
     },
     Slabs {
         layout: SlabLayout,
-        mags: CpuLocal<Magazine>,
         /// Every object is zeroed when handed out: the kernel's
         /// `init_on_alloc` is on and the cache has no constructor, SLUB's
         /// rule (a constructor initialises each object rspl hands out).
@@ -192,6 +192,10 @@ pub(crate) struct Cache {
     /// is freed with the cache, as nobody can free it any more.
     abandoned: AtomicBool,
     source: Source,
+    /// Every CPU's magazine (none for a pass-through or checked cache).
+    mags: Magazines,
+    /// What sends calls to the slow path (`fast_path.rs`).
+    slow: fast_path::SlowWords,
     /// Create flags and `KMC_BIT_*` state bits, as `/proc` shows them.
     flags: AtomicUsize,
     /// Where the live emergency objects are, read without the lock by
@@ -254,19 +258,33 @@ impl Cache {
                 )
                 .ok_or(ENOMEM)?,
             },
-            Placement::Slabs(layout) => {
-                // A checked cache never uses its magazines: keep them tiny.
-                let capacity = if spec.checked {
-                    1
-                } else {
-                    Magazine::capacity_for(layout.stride)
-                };
+            Placement::Slabs(layout) => Source::Slabs {
+                layout,
+                init_on_alloc: callbacks.ctor.is_none() && memory::init_on_alloc(),
+            },
+        };
+        // A checked cache never uses magazines, nor does a pass-through one.
+        let capacity = match spec.placement {
+            Placement::Slabs(layout) if !spec.checked => magazine::capacity_for(layout.stride),
+            _ => 0,
+        };
+        let mags = Magazines::new(capacity)?;
+        let slow = {
+            use fast_path::*;
+            let bit = |on: bool, bit: u32| if on { bit } else { 0 };
+            let both = bit(spec.checked, CHECKED)
+                | bit(matches!(source, Source::PassThrough { .. }), PASS_THROUGH);
+            let zero = matches!(
+                source,
                 Source::Slabs {
-                    layout,
-                    mags: CpuLocal::new(|| Magazine::new(capacity))?,
-                    init_on_alloc: callbacks.ctor.is_none() && memory::init_on_alloc(),
+                    init_on_alloc: true,
+                    ..
                 }
-            }
+            );
+            SlowWords::new(
+                both | bit(callbacks.ctor.is_some(), CTOR) | bit(zero, ZERO),
+                both | bit(callbacks.dtor.is_some(), DTOR),
+            )
         };
         let objs = match spec.placement {
             Placement::Slabs(layout) => layout.objs,
@@ -283,6 +301,8 @@ impl Cache {
                 handle: AtomicUsize::new(0),
                 abandoned: AtomicBool::new(false),
                 source,
+                mags,
+                slow,
                 flags: AtomicUsize::new(spec.flags as usize),
                 emergency_range: EmergencyRange::new(),
                 last_grow_failed: AtomicBool::new(false),
@@ -384,13 +404,9 @@ impl Cache {
                 };
                 (obj, zero)
             }
-            Source::Slabs {
-                mags,
-                init_on_alloc,
-                ..
-            } => {
+            Source::Slabs { init_on_alloc, .. } => {
                 zero |= *init_on_alloc;
-                match self.take_object(mags) {
+                match self.take_object() {
                     Some(obj) => (obj, false),
                     // The miss path may hand the grow crew a reference.
                     // An emergency object is new memory, which the kernel
@@ -437,7 +453,7 @@ impl Cache {
 
     /// The fast path: an object from this CPU's magazine, refilled from
     /// the slabs when it is empty. `None` when the slabs are out too.
-    fn take_object(&self, mags: &CpuLocal<Magazine>) -> Option<NonNull<u8>> {
+    fn take_object(&self) -> Option<NonNull<u8>> {
         let from_slabs = || {
             let mut state = self.state.lock();
             let addr = state.slabs.take();
@@ -447,18 +463,17 @@ impl Cache {
         if self.spec.checked {
             return NonNull::new(from_slabs()? as *mut u8);
         }
-        let addr = mags
-            .with_local(|mag| {
-                mag.pop().or_else(|| {
-                    let mut state = self.state.lock();
-                    mag.refill(|| state.slabs.take());
-                    state.settle(mag.publish());
-                    drop(state);
-                    mag.pop()
-                })
-            })
-            // Re-entered (cannot happen): straight from the slabs.
-            .unwrap_or_else(from_slabs)?;
+        let addr = match self.mags.hold_local() {
+            Some(mut mag) => mag.pop().or_else(|| {
+                let mut state = self.state.lock();
+                mag.refill(|| state.slabs.take());
+                state.settle(mag.publish());
+                drop(state);
+                mag.pop()
+            }),
+            // This interrupted its CPU's use of the magazine: the slabs.
+            None => from_slabs(),
+        }?;
         NonNull::new(addr as *mut u8)
     }
 
@@ -474,7 +489,7 @@ impl Cache {
                 // and is freed once.
                 unsafe { linux.free(obj) };
             }
-            Source::Slabs { mags, .. } => self.free_destructed(mags, obj, dtor),
+            Source::Slabs { .. } => self.free_destructed(obj, dtor),
         }
     }
 
@@ -491,7 +506,7 @@ impl Cache {
     /// checked cache's object is claimed in its slab (a second free of it
     /// is refused while the destructor runs), and a free of the object
     /// freed just before on this CPU is refused.
-    fn free_destructed(&self, mags: &CpuLocal<Magazine>, obj: NonNull<u8>, dtor: Dtor) {
+    fn free_destructed(&self, obj: NonNull<u8>, dtor: Dtor) {
         let addr = obj.as_ptr() as usize;
         if self.emergency_range.may_hold(addr) {
             if let Some(mem) = self.take_emergency(addr) {
@@ -518,11 +533,12 @@ impl Cache {
             }
             return;
         }
-        if mags.with_local(|mag| mag.last() == Some(addr)) == Some(true) {
+        let repeated = self.mags.hold_local().map(|mag| mag.last() == Some(addr));
+        if repeated == Some(true) {
             return self.refused(addr, FreeError::DoubleFree);
         }
         self.destruct(obj, dtor);
-        self.to_magazine(mags, addr);
+        self.to_magazine(addr);
     }
 
     /// Returns `obj` to the cache without its destructor.
@@ -533,7 +549,7 @@ impl Cache {
                 // and is freed once.
                 unsafe { linux.free(obj) };
             }
-            Source::Slabs { mags, .. } => self.put_object(mags, obj.as_ptr() as usize),
+            Source::Slabs { .. } => self.put_object(obj.as_ptr() as usize),
         }
     }
 
@@ -542,7 +558,7 @@ impl Cache {
     /// slabs when it is full. Frees are checked against the slabs then,
     /// and at once in a checked cache, which has no magazines. A free of
     /// the object freed just before on this CPU is refused at once.
-    fn put_object(&self, mags: &CpuLocal<Magazine>, addr: usize) {
+    fn put_object(&self, addr: usize) {
         if self.emergency_range.may_hold(addr) && self.take_emergency(addr).is_some() {
             // kfree()d as it went.
             return;
@@ -553,7 +569,7 @@ impl Cache {
             }
             return;
         }
-        self.to_magazine(mags, addr);
+        self.to_magazine(addr);
     }
 
     /// Gives the object at `addr` straight back to the slabs; says whether
@@ -567,25 +583,29 @@ impl Cache {
 
     /// Puts the object at `addr` on this CPU's magazine, whose oldest half
     /// goes back to the slabs when it is full.
-    fn to_magazine(&self, mags: &CpuLocal<Magazine>, addr: usize) {
-        let surplus = mags
-            .with_local(|mag| {
+    fn to_magazine(&self, addr: usize) {
+        let surplus = match self.mags.hold_local() {
+            Some(mut mag) if mag.capacity() > 0 => {
                 if mag.last() == Some(addr) {
                     self.refused(addr, FreeError::DoubleFree);
-                    return false;
+                    return;
                 }
-                let Err(addr) = mag.push(addr) else {
-                    return false;
-                };
-                let mut state = self.state.lock();
-                let n = mag.batch();
-                mag.flush_oldest(n, |a| state.give_back(&self.name, &self.complaints, a));
-                // Cannot fail: room for a batch was just made.
-                let _ = mag.push(addr);
-                state.settle(mag.publish());
-                state.slabs.surplus_empty()
-            })
-            .unwrap_or_else(|| self.to_slabs(addr));
+                match mag.push(addr) {
+                    Ok(()) => false,
+                    Err(addr) => {
+                        let mut state = self.state.lock();
+                        let n = mag.batch();
+                        mag.flush_oldest(n, |a| state.give_back(&self.name, &self.complaints, a));
+                        // Cannot fail: room for a batch was just made.
+                        let _ = mag.push(addr);
+                        state.settle(mag.publish());
+                        state.slabs.surplus_empty()
+                    }
+                }
+            }
+            // No magazine, or this interrupted its CPU's use of it.
+            _ => self.to_slabs(addr),
+        };
         if surplus {
             self.free_surplus_slabs();
         }
@@ -598,6 +618,7 @@ impl Cache {
         let mem = state.emergency.remove(addr);
         if mem.is_some() && state.emergency.count() == 0 {
             self.emergency_range.clear();
+            self.slow.clear_free(fast_path::EMERGENCY);
         }
         mem
     }
@@ -607,12 +628,12 @@ impl Cache {
     pub(crate) fn objects_live(&self) -> u64 {
         match &self.source {
             Source::PassThrough { linux } => linux.allocated(),
-            Source::Slabs { mags, .. } => {
+            Source::Slabs { .. } => {
                 let (alloc, emergency) = {
                     let state = self.state.lock();
                     (state.slabs.stats().objs_alloc, state.emergency.count())
                 };
-                alloc.saturating_sub(mags.gauge_sum() as u64) + emergency
+                alloc.saturating_sub(self.mags.gauge_sum() as u64) + emergency
             }
         }
     }
@@ -633,10 +654,7 @@ impl Cache {
     /// Free objects sitting in magazines, summed over CPUs.
     #[cfg(CONFIG_KUNIT)]
     pub(crate) fn magazine_objects(&self) -> usize {
-        match &self.source {
-            Source::Slabs { mags, .. } => mags.gauge_sum(),
-            Source::PassThrough { .. } => 0,
-        }
+        self.mags.gauge_sum()
     }
 
     /// Bytes one object takes, its share of slab bookkeeping included.
@@ -681,6 +699,7 @@ impl Cache {
     /// Marks the cache destroyed: entry points refuse it from now on, and
     /// a reap still running is waited for.
     pub(crate) fn mark_destroyed(&self) {
+        self.slow.set_destroyed();
         self.set_flag(KMC_BIT_DESTROY);
         self.magic.store(0, Ordering::Relaxed);
         drop(self.reap_lock.lock());
@@ -738,13 +757,13 @@ impl PinnedDrop for Cache {
         // not structurally pinned, and the lock is only locked in place.
         let this = unsafe { self.get_unchecked_mut() };
         let Self {
-            source,
+            mags,
             state,
             name,
             complaints,
             ..
         } = this;
-        if let Source::Slabs { mags, .. } = source {
+        {
             // `&mut` proves that no CPU uses the magazines any more.
             let mut state = state.lock();
             mags.for_each_mut(|mag| mag.flush_all(|a| state.give_back(name, complaints, a)));

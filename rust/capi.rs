@@ -14,7 +14,7 @@ use crate::{
     proc_report::{self, ReportKind},
     reclaim_stats, registry,
     report_format::RowCounts,
-    spec,
+    spec, this_cpu,
 };
 use core::{ffi::c_void, ptr::NonNull};
 use kernel::{
@@ -158,6 +158,45 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_alloc(
     kmflags: c_int,
 ) -> *mut c_void {
     // SAFETY: the caller's contract.
+    let Some(c) = (unsafe { handles::lookup(cache as usize) }) else {
+        // SAFETY: the caller's contract.
+        return unsafe { alloc_slow(cache, kmflags, false) };
+    };
+    let got = c.alloc_fast(kmflags);
+    if got.value == 0 {
+        // SAFETY: the caller's contract.
+        return unsafe { alloc_slow(cache, kmflags, got.resched) };
+    }
+    if got.resched {
+        return resched_then(got.value as *mut c_void);
+    }
+    got.value as *mut c_void
+}
+
+/// Reschedules, as the fast path found due, then returns `ret`: a tail
+/// call of the fast path's.
+#[cold]
+#[inline(never)]
+fn resched_then<T>(ret: T) -> T {
+    this_cpu::resched();
+    // Opaque, so that the caller does not keep `ret` across the call
+    // (which would cost the fast path a saved register) but tail-calls.
+    core::hint::black_box(ret)
+}
+
+/// Everything but the fast path's pop: checks, constructor, zeroing, a
+/// refill, a grow.
+///
+/// # Safety
+///
+/// See `cache_ref`.
+#[cold]
+#[inline(never)]
+unsafe fn alloc_slow(cache: *mut c_void, kmflags: c_int, resched: bool) -> *mut c_void {
+    if resched {
+        this_cpu::resched();
+    }
+    // SAFETY: the caller's contract.
     let Some(c) = (unsafe { cache_ref(cache, "rspl_kmem_cache_alloc") }) else {
         return core::ptr::null_mut();
     };
@@ -177,6 +216,33 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_alloc(
 /// See `cache_ref`; `obj` must be null or an object of the cache.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn rspl_kmem_cache_free(cache: *mut c_void, obj: *mut c_void) {
+    // SAFETY: the caller's contract.
+    let Some(c) = (unsafe { handles::lookup(cache as usize) }) else {
+        // SAFETY: the caller's contract.
+        return unsafe { free_slow(cache, obj, false) };
+    };
+    let put = c.free_fast(obj.cast());
+    if !put.value {
+        // SAFETY: the caller's contract.
+        return unsafe { free_slow(cache, obj, put.resched) };
+    }
+    if put.resched {
+        resched_then(());
+    }
+}
+
+/// Everything but the fast path's push: checks, destructor, emergency
+/// objects, a flush.
+///
+/// # Safety
+///
+/// See `cache_ref`; `obj` must be null or an object of the cache.
+#[cold]
+#[inline(never)]
+unsafe fn free_slow(cache: *mut c_void, obj: *mut c_void, resched: bool) {
+    if resched {
+        this_cpu::resched();
+    }
     // SAFETY: the caller's contract.
     let Some(c) = (unsafe { cache_ref(cache, "rspl_kmem_cache_free") }) else {
         return;

@@ -14,29 +14,39 @@
 
 use crate::cache::Cache;
 use core::{
-    ptr::null_mut,
-    sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering},
+    ptr::{null_mut, NonNull},
+    sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
 };
 use kernel::{alloc::flags::GFP_KERNEL, init::Zeroable, prelude::*};
 
 const SLOTS_PER_PAGE: usize = 128;
 /// Pages of slots: at most 16384 caches are live at once.
 const PAGES: usize = 128;
-/// The bits of a handle that name its slot (plus one, so that no handle
-/// is small); the generation is above them.
+/// The generation sits above this many bits of a handle; it is never 0,
+/// so no handle is small. The slot's index is the low bits, and the bits
+/// between are 0.
 const SLOT_BITS: u32 = 16;
-const SLOT_MASK: usize = (1 << SLOT_BITS) - 1;
+/// The bits of a handle that name its slot: every value of them is a slot
+/// of the table, so the lookup needs no range check.
+const INDEX_MASK: usize = SLOTS_PER_PAGE * PAGES - 1;
+const _: () = assert!(INDEX_MASK < 1 << SLOT_BITS && (INDEX_MASK + 1).is_power_of_two());
 
-/// One cache's place in the table.
+/// Set in a free slot's `handle` word, above the slot's index: no handle
+/// has it, so a free slot matches no lookup.
+const FREE: usize = 1 << (SLOT_BITS - 1);
+const _: () = assert!(FREE > INDEX_MASK);
+
+/// One cache's place in the table: 16 bytes, so that a lookup indexes it
+/// with a shift.
 struct Slot {
-    /// The live handle of this slot; 0 while it is free.
+    /// The live handle of this slot. A free slot holds 0 if it was never
+    /// used, or else `FREE` with the generation its next cache gets.
     handle: AtomicUsize,
     /// The cache; valid while `handle` is its handle (the registry holds
-    /// a reference).
+    /// a reference). Set before the handle is published and left as it
+    /// is when the slot is freed: a lookup that matched the handle needs
+    /// no null check.
     cache: AtomicPtr<Cache>,
-    /// The generation the slot's next cache gets; changed by `release`
-    /// before it frees the slot.
-    generation: AtomicU32,
 }
 
 struct Page {
@@ -46,15 +56,30 @@ struct Page {
 // SAFETY: all-zero atomics are valid values: a page of free slots.
 unsafe impl Zeroable for Page {}
 
-/// The table's pages, allocated as slots are needed, freed at unload.
-static TABLE: [AtomicPtr<Page>; PAGES] = [const { AtomicPtr::new(null_mut()) }; PAGES];
+/// What every entry of the table points to until `assign` gives it a page
+/// of its own: free slots, so that a lookup needs no null check either.
+static UNUSED: Page = Page {
+    slots: [const {
+        Slot {
+            handle: AtomicUsize::new(0),
+            cache: AtomicPtr::new(null_mut()),
+        }
+    }; SLOTS_PER_PAGE],
+};
 
-fn page(i: usize) -> Option<&'static Page> {
-    let p = TABLE.get(i)?.load(Ordering::Acquire);
-    // SAFETY: a non-null page was installed by `assign` from
-    // `KBox::into_raw` and stays until `free_pages`, at unload, when no
+const fn unused() -> *mut Page {
+    core::ptr::addr_of!(UNUSED).cast_mut()
+}
+
+/// The table's pages, allocated as slots are needed, freed at unload.
+static TABLE: [AtomicPtr<Page>; PAGES] = [const { AtomicPtr::new(unused()) }; PAGES];
+
+fn page(i: usize) -> &'static Page {
+    let p = TABLE[i].load(Ordering::Acquire);
+    // SAFETY: `p` is `UNUSED` or a page `assign` installed from
+    // `KBox::into_raw`, which stays until `free_pages`, at unload, when no
     // caller of rspl remains.
-    unsafe { p.as_ref() }
+    unsafe { &*p }
 }
 
 /// The live cache `handle` names.
@@ -66,17 +91,17 @@ fn page(i: usize) -> Option<&'static Page> {
 /// it.
 #[inline(always)]
 pub(crate) unsafe fn lookup<'a>(handle: usize) -> Option<&'a Cache> {
-    let i = (handle & SLOT_MASK).checked_sub(1)?;
-    if handle >> (SLOT_BITS + u32::BITS) != 0 {
-        return None;
-    }
-    let slot = &page(i / SLOTS_PER_PAGE)?.slots[i % SLOTS_PER_PAGE];
+    // Any other bits of a made-up handle make the comparison below fail.
+    let i = handle & INDEX_MASK;
+    let slot = &page(i / SLOTS_PER_PAGE).slots[i % SLOTS_PER_PAGE];
     if slot.handle.load(Ordering::Acquire) != handle {
         return None;
     }
-    // SAFETY: `handle` is the slot's live handle, so `cache` is a cache
-    // the registry holds, until `release` (the caller's contract).
-    unsafe { slot.cache.load(Ordering::Acquire).as_ref() }
+    // SAFETY: `handle` is the slot's live handle, so `cache` is the cache
+    // the registry holds (stored before the handle), until `release`
+    // (the caller's contract).
+    // (non-null, as set before the handle was published).
+    Some(unsafe { NonNull::new_unchecked(slot.cache.load(Ordering::Relaxed)).as_ref() })
 }
 
 /// Gives `cache` a free slot and returns its handle.
@@ -87,22 +112,18 @@ pub(crate) unsafe fn lookup<'a>(handle: usize) -> Option<&'a Cache> {
 /// may sleep (allocates a page of the table).
 pub(crate) fn assign(cache: &Cache) -> Result<usize> {
     for (p, entry) in TABLE.iter().enumerate() {
-        let page = match page(p) {
-            Some(page) => page,
-            None => {
-                let new = KBox::init(kernel::init::zeroed::<Page>(), GFP_KERNEL)?;
-                entry.store(KBox::into_raw(new), Ordering::Release);
-                page(p).ok_or(ENOMEM)?
-            }
-        };
-        for (j, slot) in page.slots.iter().enumerate() {
-            // Acquire: a slot `release` freed shows its new generation.
-            if slot.handle.load(Ordering::Acquire) != 0 {
+        if entry.load(Ordering::Acquire) == unused() {
+            let new = KBox::init(kernel::init::zeroed::<Page>(), GFP_KERNEL)?;
+            entry.store(KBox::into_raw(new), Ordering::Release);
+        }
+        for (j, slot) in page(p).slots.iter().enumerate() {
+            let old = slot.handle.load(Ordering::Relaxed);
+            if old != 0 && old & FREE == 0 {
                 continue;
             }
             // Generation 0 is never used: a handle has bits above the slot.
-            let generation = slot.generation.load(Ordering::Relaxed).max(1);
-            let handle = ((generation as usize) << SLOT_BITS) | (p * SLOTS_PER_PAGE + j + 1);
+            let generation = (old >> SLOT_BITS).max(1);
+            let handle = (generation << SLOT_BITS) | (p * SLOTS_PER_PAGE + j);
             slot.cache
                 .store(cache as *const Cache as *mut Cache, Ordering::Relaxed);
             // Publishes the cache pointer with the handle.
@@ -120,30 +141,27 @@ pub(crate) fn assign(cache: &Cache) -> Result<usize> {
 ///
 /// Under the registry's cache list lock, once per handle. `assign` may
 /// run meanwhile (under the create lock): it takes the slot only once
-/// `handle` reads 0, after the new generation and the null cache are in.
+/// `handle` reads as free.
 pub(crate) fn release(handle: usize) {
-    let Some(i) = (handle & SLOT_MASK).checked_sub(1) else {
+    if handle & FREE != 0 || handle == 0 {
         return;
-    };
-    let Some(page) = page(i / SLOTS_PER_PAGE) else {
-        return;
-    };
-    let slot = &page.slots[i % SLOTS_PER_PAGE];
+    }
+    let i = handle & INDEX_MASK;
+    let slot = &page(i / SLOTS_PER_PAGE).slots[i % SLOTS_PER_PAGE];
     if slot.handle.load(Ordering::Relaxed) != handle {
         return;
     }
-    let next = ((handle >> SLOT_BITS) as u32).wrapping_add(1).max(1);
-    slot.generation.store(next, Ordering::Relaxed);
-    slot.cache.store(null_mut(), Ordering::Relaxed);
-    // Release: publishes the two stores above to `assign`.
-    slot.handle.store(0, Ordering::Release);
+    // The next generation wraps within the handle's bits, skipping 0.
+    let next = ((handle >> SLOT_BITS) + 1) & (usize::MAX >> (SLOT_BITS + 1));
+    slot.handle
+        .store((next.max(1) << SLOT_BITS) | FREE, Ordering::Release);
 }
 
 /// Frees the table's pages, at unload, once every slot is released.
 pub(crate) fn free_pages() {
     for entry in TABLE.iter() {
-        let p = entry.swap(null_mut(), Ordering::AcqRel);
-        if !p.is_null() {
+        let p = entry.swap(unused(), Ordering::AcqRel);
+        if p != unused() {
             // SAFETY: `p` came from `KBox::into_raw` in `assign`, and no
             // caller of rspl remains to look it up.
             drop(unsafe { KBox::from_raw(p) });

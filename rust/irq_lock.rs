@@ -29,20 +29,6 @@ impl IrqsOff {
             _not_send: PhantomData,
         }
     }
-
-    /// IRQs off, and the CPU this code stays on while they are: one call
-    /// into the shim instead of two, on the fast path.
-    pub(crate) fn new_on_cpu() -> (Self, u32) {
-        let mut cpu = 0;
-        // SAFETY: local_irq_save() may be called in any context; `cpu` is
-        // a valid place to write.
-        let flags = unsafe { shim::rspl_irq_save_cpu(&mut cpu) };
-        let irqs = Self {
-            flags,
-            _not_send: PhantomData,
-        };
-        (irqs, cpu)
-    }
 }
 
 impl Drop for IrqsOff {

@@ -25,8 +25,11 @@
 //!    allocating anything that may reclaim (`GFP_NOWAIT` only) or calling
 //!    back a consumer. The CPU-hotplug callback takes it under the kernel's
 //!    `cpu_hotplug_lock`, so nothing under it may take that lock.
-//! 4. A CPU's magazine (`cpu_local.rs`): IRQs off on its own CPU, or the
-//!    CPU dead under hotplug; no lock.
+//! 4. A CPU's magazine (`percpu_magazines.rs`): its "held" byte, taken on
+//!    its own CPU with preemption off (IRQs stay on: an interrupt that
+//!    finds the byte held goes to the slabs, never waits), or by an IPI on
+//!    that CPU, or for the CPU dead under hotplug. Never waited for: a
+//!    flush whose IPI finds it held tries again later.
 //! 5. A cache's state spinlock (`IrqSpinLock`, IRQs off): slabs,
 //!    emergency hash, counters. Innermost: nothing is allocated under it
 //!    but `GFP_NOWAIT` room (partial list, hash buckets), and no callback,
@@ -90,7 +93,6 @@ mod capi;
 mod complaints;
 mod counter;
 mod cpu_hotplug;
-mod cpu_local;
 mod crew_thread;
 mod emergency;
 mod flags;
@@ -104,6 +106,7 @@ mod memory;
 mod module_watch;
 mod owners;
 mod params;
+mod percpu_magazines;
 mod proc_fs;
 mod proc_report;
 mod reap_lock;
@@ -118,6 +121,7 @@ mod slab_set;
 mod spec;
 mod stall_stats;
 mod stats_format;
+mod this_cpu;
 mod vec_ext;
 
 #[cfg(CONFIG_KUNIT)]

@@ -154,6 +154,11 @@ void rspl_kmem_cache_destroy(struct rspl_kmem_cache *cache);
  * (__GFP_HIGH), as GFP_ATOMIC does.
  * KM_NOSLEEP never sleeps and may return NULL.
  *
+ * Most calls pop this CPU's per-CPU magazine, inline: preemption is off
+ * for a few instructions, IRQs stay on, no lock is taken. An interrupt
+ * that arrives meanwhile and allocates from the same cache on this CPU is
+ * served from the slabs, under the cache's spinlock.
+ *
  * A KM_SLEEP call in atomic context is served as KM_NOSLEEP (reported),
  * and its constructor gets KM_NOSLEEP too. rspl sees atomic context as
  * in_atomic() and irqs_disabled() show it: with CONFIG_PREEMPT_COUNT

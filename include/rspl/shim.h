@@ -101,19 +101,43 @@ long *rspl_counter_alloc(void);
 void rspl_counter_free(long *counter);
 long rspl_counter_sum(long *counter);
 
+/*
+ * Per-CPU blocks (shim/percpu.c): @size bytes per CPU aligned to @align,
+ * zeroed; the block is alloc_percpu()'s __percpu pointer, which rspl's
+ * Rust code adds to this CPU's offset itself (rust/this_cpu.rs). NULL on
+ * failure.
+ */
+void *rspl_percpu_alloc(unsigned long size, unsigned long align);
+void rspl_percpu_free(void *block);
+/* CPU @cpu's copy of @block; NULL unless @cpu is a possible CPU. */
+void *rspl_percpu_ptr(void *block, unsigned int cpu);
+/*
+ * Where preempt_count lies in x86's struct pcpu_hot, for rspl's inline
+ * preempt_disable(); shim/percpu.c checks it at build time.
+ */
+#define RSPL_PCPU_HOT_PREEMPT_COUNT 8
+/*
+ * What preempt_enable() does once the count has dropped to zero with a
+ * reschedule due: reschedules if the preemption model says so.
+ */
+void rspl_preempt_resched(void);
+
 /* IRQs and CPUs (shim/percpu.c) */
 unsigned long rspl_irq_save(void);
-/* Saves and disables IRQs, and says which CPU this code now stays on. */
-unsigned long rspl_irq_save_cpu(unsigned int *cpu);
 void rspl_irq_restore(unsigned long flags);
 unsigned int rspl_nr_cpu_ids(void);
-/* The current CPU; call with IRQs off. */
+/* The current CPU; call with preemption or IRQs off. */
 unsigned int rspl_this_cpu(void);
 /*
  * Runs @func(@info) on every online CPU with IRQs off and waits for all of
  * them: on_each_cpu(). Call from process context with IRQs on.
  */
 void rspl_on_each_cpu(void (*func)(void *info), void *info);
+/*
+ * Runs @func(@info) on CPU @cpu with IRQs off and waits for it; -ENXIO if
+ * @cpu is offline. Call from process context with IRQs on.
+ */
+int rspl_on_cpu(unsigned int cpu, void (*func)(void *info), void *info);
 
 /*
  * Reclaim (shim/reclaim.c): the shrinker and the aging tick, which call

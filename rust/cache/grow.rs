@@ -37,9 +37,9 @@ impl Cache {
         this: ArcBorrow<'_, Self>,
         flags: KmFlags,
     ) -> Option<(NonNull<u8>, bool)> {
-        let Source::Slabs { mags, .. } = &this.source else {
+        if !matches!(this.source, Source::Slabs { .. }) {
             return None;
-        };
+        }
         let flags = if !flags.nosleep() && this.sleep_refused() {
             flags.without_sleep()
         } else {
@@ -77,7 +77,7 @@ impl Cache {
                 super::back_off(&this, "emergency allocation", &mut failures);
                 since = None;
             }
-            if let Some(obj) = this.take_object(mags) {
+            if let Some(obj) = this.take_object() {
                 return Some((obj, false));
             }
         }
@@ -188,6 +188,8 @@ impl Cache {
             let r = state.emergency.insert(new);
             if let Ok(obj) = r {
                 self.emergency_range.widen(obj);
+                // Before the object is handed out: its free looks for it.
+                self.slow.set_free(super::fast_path::EMERGENCY);
                 self.stalls.emergency_alloc();
             }
             r

@@ -84,9 +84,9 @@ impl Cache {
     /// magazines and those of empty slabs.
     pub(crate) fn reclaimable(&self) -> u64 {
         match &self.source {
-            Source::Slabs { mags, layout, .. } => {
+            Source::Slabs { layout, .. } => {
                 let empty = self.state.lock().slabs.empty_slabs();
-                mags.gauge_sum() as u64 + empty * u64::from(layout.objs)
+                self.mags.gauge_sum() as u64 + empty * u64::from(layout.objs)
             }
             Source::PassThrough { .. } => 0,
         }
@@ -95,31 +95,27 @@ impl Cache {
     /// Flushes every CPU's magazine (only the idle ones for `only_idle`)
     /// back to the slabs, each on its own CPU.
     fn flush_magazines(&self, only_idle: bool) {
-        if let Source::Slabs { mags, .. } = &self.source {
-            if mags.gauge_sum() == 0 {
-                // Every magazine is empty: no IPIs to an idle system.
+        if self.mags.gauge_sum() == 0 {
+            // Every magazine is empty: no IPIs to an idle system.
+            return;
+        }
+        self.mags.on_each_cpu(|mag| {
+            if only_idle && !mag.tick() {
                 return;
             }
-            mags.on_each_cpu(|mag| {
-                if only_idle && !mag.tick() {
-                    return;
-                }
-                let mut state = self.state.lock();
-                mag.flush_all(|addr| state.give_back(&self.name, &self.complaints, addr));
-                state.settle(mag.publish());
-            });
-        }
+            let mut state = self.state.lock();
+            mag.flush_all(|addr| state.give_back(&self.name, &self.complaints, addr));
+            state.settle(mag.publish());
+        });
     }
 
     /// Gives the magazine of a CPU that has gone offline back to the slabs.
     pub(crate) fn cpu_dead(&self, cpu: &DeadCpu) {
-        if let Source::Slabs { mags, .. } = &self.source {
-            mags.with_dead(cpu, |mag| {
-                let mut state = self.state.lock();
-                mag.flush_all(|addr| state.give_back(&self.name, &self.complaints, addr));
-                state.settle(mag.publish());
-            });
-        }
+        self.mags.with_dead(cpu, |mag| {
+            let mut state = self.state.lock();
+            mag.flush_all(|addr| state.give_back(&self.name, &self.complaints, addr));
+            state.settle(mag.publish());
+        });
     }
 
     /// Frees the empty slabs idle for at least `ticks` aging ticks; returns
