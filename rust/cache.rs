@@ -24,7 +24,7 @@ use crate::{
     grow_wait::GrowWaitQueue,
     irq_lock::IrqSpinLock,
     linux_cache::LinuxCache,
-    magazine,
+    magazine::{self, Magazine},
     memory::{self, EmergencyMemory},
     percpu_magazines::Magazines,
     reap_lock::ReapLock,
@@ -72,6 +72,10 @@ enum Source {
         /// Not destroyed while it has objects (`kmem_cache_destroy()`
         /// would BUG): `Cache`'s drop says so first.
         linux: LinuxCache,
+        /// An object from the magazine is zeroed when handed out: the
+        /// kernel's `init_on_alloc` is on, and SLUB zeroed it only once,
+        /// when the magazine took it.
+        init_on_alloc: bool,
     },
     Slabs {
         layout: SlabLayout,
@@ -167,6 +171,12 @@ fn back_off(cache: &Cache, what: &str, tries: &mut u32) {
     memory::msleep((*tries).min(100));
 }
 
+/// The most a pass-through cache's magazine holds, and the most a bulk
+/// refill or flush moves (on the stack): SLUB keeps small objects per CPU
+/// itself, so the magazine only saves its calls.
+const FRONT_CAPACITY: usize = 64;
+const FRONT_BATCH: usize = FRONT_CAPACITY / 2;
+
 /// A value that `Cache` checks at every entry point, to refuse a pointer
 /// that is not a live cache (a destroyed one has it cleared).
 const CACHE_MAGIC: u64 = 0x7273_706c_6361_6368; // "rsplcach"
@@ -257,30 +267,33 @@ impl Cache {
                     spec.flags & KMC_RECLAIMABLE != 0,
                 )
                 .ok_or(ENOMEM)?,
+                init_on_alloc: memory::init_on_alloc(),
             },
             Placement::Slabs(layout) => Source::Slabs {
                 layout,
                 init_on_alloc: callbacks.ctor.is_none() && memory::init_on_alloc(),
             },
         };
-        // A checked cache never uses magazines, nor does a pass-through one.
+        // A checked cache never uses magazines; a pass-through one has a
+        // small one, unless parked objects would hide what the kernel
+        // checks on free (`LinuxCache::may_park`).
         let capacity = match spec.placement {
-            Placement::Slabs(layout) if !spec.checked => magazine::capacity_for(layout.stride),
-            _ => 0,
+            _ if spec.checked => 0,
+            Placement::Slabs(layout) => magazine::capacity_for(layout.stride),
+            Placement::PassThrough if LinuxCache::may_park() => {
+                magazine::capacity_for(spec.size).min(FRONT_CAPACITY)
+            }
+            Placement::PassThrough => 0,
         };
         let mags = Magazines::new(capacity)?;
         let slow = {
             use fast_path::*;
             let bit = |on: bool, bit: u32| if on { bit } else { 0 };
-            let both = bit(spec.checked, CHECKED)
-                | bit(matches!(source, Source::PassThrough { .. }), PASS_THROUGH);
-            let zero = matches!(
-                source,
-                Source::Slabs {
-                    init_on_alloc: true,
-                    ..
-                }
-            );
+            let both = bit(spec.checked, CHECKED) | bit(capacity == 0, PASS_THROUGH);
+            let zero = match source {
+                Source::Slabs { init_on_alloc, .. } => init_on_alloc,
+                Source::PassThrough { init_on_alloc, .. } => init_on_alloc,
+            };
             SlowWords::new(
                 both | bit(callbacks.ctor.is_some(), CTOR) | bit(zero, ZERO),
                 both | bit(callbacks.dtor.is_some(), DTOR),
@@ -390,7 +403,14 @@ impl Cache {
         let flags = KmFlags::new(kmflags);
         let mut zero = flags.zero();
         let (obj, zeroed) = match &self.source {
-            Source::PassThrough { linux } => {
+            Source::PassThrough {
+                linux,
+                init_on_alloc,
+            } => {
+                if let Some(obj) = self.take_front(linux, kmflags) {
+                    zero |= *init_on_alloc;
+                    return self.finish_alloc(obj, flags, zero, false);
+                }
                 // KM_ZERO is passed on as __GFP_ZERO. The atomic-context
                 // check is the shim's, in the same call.
                 let (first, atomic) = linux.alloc(kmflags);
@@ -415,6 +435,17 @@ impl Cache {
                 }
             }
         };
+        self.finish_alloc(obj, flags, zero, zeroed)
+    }
+
+    /// Zeroes `obj` if it must be and is not yet, and constructs it.
+    fn finish_alloc(
+        &self,
+        obj: NonNull<u8>,
+        flags: KmFlags,
+        zero: bool,
+        zeroed: bool,
+    ) -> Option<NonNull<u8>> {
         if zero && !zeroed {
             // SAFETY: `obj` was just handed out to this caller alone.
             unsafe { memory::zero_object(obj.as_ptr() as usize, self.spec.size) };
@@ -477,17 +508,125 @@ impl Cache {
         NonNull::new(addr as *mut u8)
     }
 
+    /// An object from this CPU's magazine in front of a pass-through
+    /// cache's Linux cache, refilled from it in one bulk call, outside the
+    /// magazine's critical section (SLUB's bulk call may sleep). `None`
+    /// when there is no magazine or the refill got nothing: the caller
+    /// asks the Linux cache for one object.
+    fn take_front(&self, linux: &LinuxCache, kmflags: i32) -> Option<NonNull<u8>> {
+        if self.mags.capacity() == 0 {
+            return None;
+        }
+        {
+            let mut mag = self.mags.hold_local()?;
+            if let Some(addr) = mag.pop() {
+                return NonNull::new(addr as *mut u8);
+            }
+        }
+        let mut objs = [0usize; FRONT_BATCH];
+        let n = self.mags.capacity().div_ceil(2).min(FRONT_BATCH);
+        let got = linux.alloc_bulk(kmflags, &mut objs[..n]);
+        let (&mut first, rest) = objs[..got].split_last_mut()?;
+        let mut left = rest.len();
+        if let Some(mut mag) = self.mags.hold_local() {
+            while left > 0 && mag.push(rest[left - 1]).is_ok() {
+                left -= 1;
+            }
+            self.state.lock().settle(mag.publish());
+        }
+        if left > 0 {
+            // SAFETY: objects of this cache just allocated, never handed
+            // out, freed once.
+            unsafe { linux.free_bulk(&mut rest[..left]) };
+        }
+        NonNull::new(first as *mut u8)
+    }
+
+    /// Puts `obj`, an object of a pass-through cache, on this CPU's
+    /// magazine; when it is full, its oldest half goes back to the Linux
+    /// cache in one bulk call, outside the magazine's critical section.
+    fn put_front(&self, linux: &LinuxCache, obj: NonNull<u8>) {
+        let addr = obj.as_ptr() as usize;
+        let mut out = [0usize; FRONT_BATCH];
+        let n = match self.mags.hold_local() {
+            Some(mut mag) if mag.capacity() > 0 => {
+                if mag.last() == Some(addr) {
+                    return self.refused(addr, FreeError::DoubleFree);
+                }
+                let Err(addr) = mag.push(addr) else {
+                    return;
+                };
+                let mut n = 0;
+                let batch = mag.batch().min(FRONT_BATCH);
+                mag.flush_oldest(batch, |a| {
+                    out[n] = a;
+                    n += 1;
+                });
+                // Cannot fail: room for a batch was just made.
+                let _ = mag.push(addr);
+                self.state.lock().settle(mag.publish());
+                n
+            }
+            // No magazine, or this interrupted its CPU's use of it.
+            _ => {
+                // SAFETY: the C API's contract: `obj` came from this cache
+                // and is freed once.
+                return unsafe { linux.free(obj) };
+            }
+        };
+        // SAFETY: objects the magazine held, each freed by its caller
+        // once, freed once here.
+        unsafe { linux.free_bulk(&mut out[..n]) };
+    }
+
+    /// Empties a held magazine into where its objects came from (at a
+    /// reap, an aging tick, a CPU's death).
+    fn flush_magazine(&self, mag: &mut Magazine<'_>) {
+        Self::flush_into(&self.source, &self.state, &self.name, &self.complaints, mag);
+    }
+
+    /// `flush_magazine` from the cache's parts (its drop has the magazines
+    /// apart).
+    fn flush_into(
+        source: &Source,
+        state: &IrqSpinLock<State>,
+        name: &CStr,
+        complaints: &Complaints,
+        mag: &mut Magazine<'_>,
+    ) {
+        match source {
+            Source::Slabs { .. } => {
+                let mut state = state.lock();
+                mag.flush_all(|addr| state.give_back(name, complaints, addr));
+                state.settle(mag.publish());
+            }
+            // Back to SLUB outside the cache's lock (IRQs may be off here:
+            // one by one).
+            Source::PassThrough { linux, .. } => {
+                mag.flush_all(|addr| {
+                    if let Some(obj) = NonNull::new(addr as *mut u8) {
+                        // SAFETY: an object its caller freed once, freed
+                        // once here.
+                        unsafe { linux.free(obj) };
+                    }
+                });
+                state.lock().settle(mag.publish());
+            }
+        }
+    }
+
     /// Frees `obj`: destructor, then back to where it came from.
     pub(crate) fn free(&self, obj: NonNull<u8>) {
         let Some(dtor) = self.callbacks.dtor else {
             return self.release(obj);
         };
         match &self.source {
-            Source::PassThrough { linux } => {
+            Source::PassThrough { linux, .. } => {
+                if self.repeats_last_free(obj) {
+                    return self.refused(obj.as_ptr() as usize, FreeError::DoubleFree);
+                }
                 self.destruct(obj, dtor);
-                // SAFETY: the C API's contract: `obj` came from this cache
-                // and is freed once.
-                unsafe { linux.free(obj) };
+                self.put_front(linux, obj);
             }
             Source::Slabs { .. } => self.free_destructed(obj, dtor),
         }
@@ -533,22 +672,23 @@ impl Cache {
             }
             return;
         }
-        let repeated = self.mags.hold_local().map(|mag| mag.last() == Some(addr));
-        if repeated == Some(true) {
+        if self.repeats_last_free(obj) {
             return self.refused(addr, FreeError::DoubleFree);
         }
         self.destruct(obj, dtor);
         self.to_magazine(addr);
     }
 
+    /// Whether `obj` is the object freed just before on this CPU.
+    fn repeats_last_free(&self, obj: NonNull<u8>) -> bool {
+        let last = self.mags.hold_local().and_then(|mag| mag.last());
+        last == Some(obj.as_ptr() as usize)
+    }
+
     /// Returns `obj` to the cache without its destructor.
     fn release(&self, obj: NonNull<u8>) {
         match &self.source {
-            Source::PassThrough { linux } => {
-                // SAFETY: the C API's contract: `obj` came from this cache
-                // and is freed once.
-                unsafe { linux.free(obj) };
-            }
+            Source::PassThrough { linux, .. } => self.put_front(linux, obj),
             Source::Slabs { .. } => self.put_object(obj.as_ptr() as usize),
         }
     }
@@ -627,7 +767,9 @@ impl Cache {
     /// magazine, plus emergency objects. Exact when no CPU is allocating.
     pub(crate) fn objects_live(&self) -> u64 {
         match &self.source {
-            Source::PassThrough { linux } => linux.allocated(),
+            Source::PassThrough { linux, .. } => linux
+                .allocated()
+                .saturating_sub(self.mags.gauge_sum() as u64),
             Source::Slabs { .. } => {
                 let (alloc, emergency) = {
                     let state = self.state.lock();
@@ -677,7 +819,7 @@ impl Cache {
         let flags = self.flags.load(Ordering::Relaxed) as u64;
         let obj_size = self.spec.size as u32;
         let counts = match &self.source {
-            Source::PassThrough { linux } => RowCounts::PassThrough {
+            Source::PassThrough { linux, .. } => RowCounts::PassThrough {
                 obj_size,
                 objs_alloc: linux.allocated(),
             },
@@ -722,7 +864,7 @@ impl Cache {
     /// The Linux cache's name, for a pass-through cache.
     pub(crate) fn linux_name(&self) -> Option<&CStr> {
         match &self.source {
-            Source::PassThrough { linux } => Some(linux.name()),
+            Source::PassThrough { linux, .. } => Some(linux.name()),
             Source::Slabs { .. } => None,
         }
     }
@@ -758,16 +900,14 @@ impl PinnedDrop for Cache {
         let this = unsafe { self.get_unchecked_mut() };
         let Self {
             mags,
+            source,
             state,
             name,
             complaints,
             ..
         } = this;
-        {
-            // `&mut` proves that no CPU uses the magazines any more.
-            let mut state = state.lock();
-            mags.for_each_mut(|mag| mag.flush_all(|a| state.give_back(name, complaints, a)));
-        }
+        // `&mut` proves that no CPU uses the magazines any more.
+        mags.for_each_mut(|mag| Self::flush_into(source, state, name, complaints, mag));
         let live = this.objects_live();
         // Objects nobody can free any more go with the cache; others may
         // still be in use, and are leaked rather than freed under a user.
@@ -805,7 +945,7 @@ impl PinnedDrop for Cache {
         // Nothing of this cache is reclaimable any more.
         let published = core::mem::take(&mut this.state.lock().published);
         reclaim_stats::account(-published);
-        if let Source::PassThrough { linux } = &mut this.source {
+        if let Source::PassThrough { linux, .. } = &mut this.source {
             if live > 0 {
                 // Objects are still out: leak the Linux cache with them.
                 linux.keep_when_dropped();

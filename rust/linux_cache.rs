@@ -100,6 +100,49 @@ impl LinuxCache {
 }
 
 impl LinuxCache {
+    /// Fills `objs` from the cache in one call, as far as it can; returns
+    /// how many it got (0 with IRQs off, where SLUB's bulk call must not
+    /// run, or for a sleeping `kmflags` in atomic context).
+    pub(crate) fn alloc_bulk(&self, kmflags: i32, objs: &mut [usize]) -> usize {
+        // SAFETY: the cache and the counter are live (type invariant);
+        // `objs` has room for as many pointers as asked.
+        let got = unsafe {
+            shim::rspl_linux_cache_alloc_bulk(
+                self.ptr.as_ptr(),
+                kmflags,
+                objs.len() as _,
+                objs.as_mut_ptr().cast(),
+                self.allocated.as_ptr(),
+            )
+        };
+        (got as usize).min(objs.len())
+    }
+
+    /// Frees every object of `objs`.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::free`], for each object.
+    pub(crate) unsafe fn free_bulk(&self, objs: &mut [usize]) {
+        // SAFETY: the cache and the counter are live, and every object is
+        // one of the cache's (the caller's contract).
+        unsafe {
+            shim::rspl_linux_cache_free_bulk(
+                self.ptr.as_ptr(),
+                objs.len() as _,
+                objs.as_mut_ptr().cast(),
+                self.allocated.as_ptr(),
+            )
+        };
+    }
+
+    /// Whether a magazine may keep this kind of cache's freed objects
+    /// (not under KASAN or `init_on_free`).
+    pub(crate) fn may_park() -> bool {
+        // SAFETY: reads configuration fixed at boot.
+        unsafe { shim::rspl_linux_cache_may_park() != 0 }
+    }
+
     /// Leaks the Linux cache instead of destroying it when this value
     /// drops: `kmem_cache_destroy()` of a cache with objects out would BUG.
     pub(crate) fn keep_when_dropped(&mut self) {

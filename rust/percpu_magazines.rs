@@ -125,6 +125,11 @@ impl Magazines {
         })
     }
 
+    /// Rounds per magazine.
+    pub(crate) fn capacity(&self) -> usize {
+        self.cap
+    }
+
     /// The address of CPU `cpu`'s copy, if `cpu` is possible.
     fn copy_of(&self, cpu: u32) -> Option<usize> {
         // SAFETY: `block` is a live per-CPU block (invariant).

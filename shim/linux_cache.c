@@ -3,6 +3,7 @@
  * Linux kmem_caches behind pass-through rspl caches (small objects, as the
  * SPL does).
  */
+#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/slab.h>
@@ -55,4 +56,37 @@ void rspl_linux_cache_free(struct kmem_cache *cache, void *obj, long *allocated)
 {
 	this_cpu_dec(*(long __percpu __force *)allocated);
 	kmem_cache_free(cache, obj);
+}
+
+unsigned int rspl_linux_cache_alloc_bulk(struct kmem_cache *cache, int kmflags,
+					 unsigned int n, void **objs,
+					 long *allocated)
+{
+	unsigned int got;
+
+	if (irqs_disabled() || (!(kmflags & KM_NOSLEEP) && in_atomic()))
+		return 0;
+	got = kmem_cache_alloc_bulk(cache, rspl_km_to_gfp(kmflags & ~KM_ZERO),
+				    n, objs);
+	this_cpu_add(*(long __percpu __force *)allocated, got);
+	return got;
+}
+
+void rspl_linux_cache_free_bulk(struct kmem_cache *cache, unsigned int n,
+				void **objs, long *allocated)
+{
+	unsigned int i;
+
+	this_cpu_sub(*(long __percpu __force *)allocated, n);
+	if (!irqs_disabled()) {
+		kmem_cache_free_bulk(cache, n, objs);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		kmem_cache_free(cache, objs[i]);
+}
+
+int rspl_linux_cache_may_park(void)
+{
+	return !IS_ENABLED(CONFIG_KASAN) && !want_init_on_free();
 }

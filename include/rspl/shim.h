@@ -95,6 +95,24 @@ void rspl_linux_cache_destroy(struct kmem_cache *cache);
 void *rspl_linux_cache_alloc(struct kmem_cache *cache, int kmflags,
 			     long *allocated, int *atomic);
 void rspl_linux_cache_free(struct kmem_cache *cache, void *obj, long *allocated);
+/*
+ * Up to @n objects into @objs in one call (kmem_cache_alloc_bulk()), for a
+ * pass-through cache's magazine, counted in @allocated; KM_ZERO is left
+ * out. Returns how many: 0 with IRQs off (where SLUB's bulk call must not
+ * run) or in atomic context for a sleeping @kmflags.
+ */
+unsigned int rspl_linux_cache_alloc_bulk(struct kmem_cache *cache, int kmflags,
+					 unsigned int n, void **objs,
+					 long *allocated);
+/* Frees @n objects of @objs (kmem_cache_free_bulk(), or one by one with IRQs off). */
+void rspl_linux_cache_free_bulk(struct kmem_cache *cache, unsigned int n,
+				void **objs, long *allocated);
+/*
+ * Whether a magazine may keep a Linux cache's freed objects: not under
+ * KASAN, whose quarantine would no longer see a use after free, nor with
+ * init_on_free, which wants freed memory wiped at once.
+ */
+int rspl_linux_cache_may_park(void);
 
 /* Per-CPU counters (shim/percpu.c): cheap to add to, summed on read. */
 long *rspl_counter_alloc(void);

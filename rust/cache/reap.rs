@@ -88,7 +88,7 @@ impl Cache {
                 let empty = self.state.lock().slabs.empty_slabs();
                 self.mags.gauge_sum() as u64 + empty * u64::from(layout.objs)
             }
-            Source::PassThrough { .. } => 0,
+            Source::PassThrough { .. } => self.mags.gauge_sum() as u64,
         }
     }
 
@@ -103,19 +103,13 @@ impl Cache {
             if only_idle && !mag.tick() {
                 return;
             }
-            let mut state = self.state.lock();
-            mag.flush_all(|addr| state.give_back(&self.name, &self.complaints, addr));
-            state.settle(mag.publish());
+            self.flush_magazine(mag);
         });
     }
 
     /// Gives the magazine of a CPU that has gone offline back to the slabs.
     pub(crate) fn cpu_dead(&self, cpu: &DeadCpu) {
-        self.mags.with_dead(cpu, |mag| {
-            let mut state = self.state.lock();
-            mag.flush_all(|addr| state.give_back(&self.name, &self.complaints, addr));
-            state.settle(mag.publish());
-        });
+        self.mags.with_dead(cpu, |mag| self.flush_magazine(mag));
     }
 
     /// Frees the empty slabs idle for at least `ticks` aging ticks; returns
