@@ -98,6 +98,21 @@ impl Magazine<'_> {
         Ok(())
     }
 
+    /// Keeps a freed object unless the magazine is full or it is the
+    /// object freed just before (a repeated free): the fast path's push,
+    /// which reads the length once.
+    #[inline(always)]
+    pub(crate) fn push_unless_last(&mut self, addr: usize) -> bool {
+        let n = self.len();
+        if n >= self.rounds.len() || (n > 0 && self.rounds[n - 1] == addr) {
+            return false;
+        }
+        self.rounds[n] = addr;
+        self.set_len(n + 1);
+        self.idle_ticks.store(0, Relaxed);
+        true
+    }
+
     /// Takes up to a batch of objects from `take` while it has some.
     /// Returns how many.
     pub(crate) fn refill(&mut self, mut take: impl FnMut() -> Option<usize>) -> usize {

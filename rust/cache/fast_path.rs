@@ -90,8 +90,7 @@ impl Cache {
                 resched: false,
             };
         }
-        self.mags.with_local(false, |mag| {
-            mag.last() != Some(addr) && mag.push(addr).is_ok()
-        })
+        self.mags
+            .with_local(false, |mag| mag.push_unless_last(addr))
     }
 }
