@@ -166,9 +166,10 @@ void rspl_kmem_cache_destroy(struct rspl_kmem_cache *cache);
  * not, and passing KM_NOSLEEP under a spinlock is the caller's duty.
  *
  * Context: any context with KM_NOSLEEP; process context otherwise.
- * Return: the object (zeroed with KM_ZERO, and on rspl's slabs also when
- * the kernel's init_on_alloc is on and the cache has no constructor, as
- * SLUB does; constructed with a constructor); NULL as above.
+ * Return: the object (zeroed with KM_ZERO, and also when the kernel's
+ * init_on_alloc is on, as SLUB does: on rspl's slabs if the cache has no
+ * constructor, on a pass-through cache always; constructed with a
+ * constructor); NULL as above.
  */
 void *rspl_kmem_cache_alloc(struct rspl_kmem_cache *cache, int kmflags);
 
