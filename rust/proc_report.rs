@@ -114,6 +114,26 @@ pub(crate) unsafe fn show(m: NonNull<shim::seq_file>, kind: ReportKind) -> c_int
     0
 }
 
+/// Bytes a row of the cache reports takes, at most (a long name widens it).
+const ROW_BYTES: usize = 200;
+
+/// About how many bytes report `kind` takes now: a row per cache and the
+/// header (called by shim/procfs.c, to size the report's buffer).
+#[no_mangle]
+pub(crate) extern "C" fn rspl_report_size(kind: u32) -> kernel::ffi::c_ulong {
+    if ReportKind::from_raw(kind) == Some(ReportKind::Reclaim) {
+        return 4096;
+    }
+    let mut caches: usize = 0;
+    if let Some(registry) = crate::registry::get() {
+        let _ = registry.for_each(|_| {
+            caches += 1;
+            Ok::<(), ()>(())
+        });
+    }
+    ((caches + 4) * ROW_BYTES) as kernel::ffi::c_ulong
+}
+
 /// The `show` callback of the report files (called by shim/procfs.c).
 ///
 /// # Safety

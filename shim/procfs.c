@@ -23,13 +23,32 @@ static int rspl_report_seq_show(struct seq_file *m, void *v)
 	return rspl_report_show(m, (unsigned long)m->private);
 }
 
+/*
+ * The whole report is one seq_file record: a buffer it overflows is
+ * doubled and the report run again, so with many caches a read ran it
+ * many times. The first buffer is sized for every cache's row instead.
+ */
+static int rspl_report_open(struct inode *inode, struct file *file)
+{
+	unsigned long kind = (unsigned long)pde_data(inode);
+
+	return single_open_size(file, rspl_report_seq_show, (void *)kind,
+				max_t(unsigned long, PAGE_SIZE, rspl_report_size(kind)));
+}
+
+static const struct proc_ops rspl_report_ops = {
+	.proc_open	= rspl_report_open,
+	.proc_read_iter	= seq_read_iter,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= single_release,
+};
+
 struct proc_dir_entry *rspl_proc_create_report(const char *name,
 					       struct proc_dir_entry *parent,
 					       unsigned int kind)
 {
-	return proc_create_single_data(name, 0444, parent,
-				       rspl_report_seq_show,
-				       (void *)(unsigned long)kind);
+	return proc_create_data(name, 0444, parent, &rspl_report_ops,
+				(void *)(unsigned long)kind);
 }
 
 void rspl_proc_remove(struct proc_dir_entry *entry)

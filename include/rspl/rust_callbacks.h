@@ -13,6 +13,11 @@ struct seq_file;
  * (rust/proc_report.rs).
  */
 int rspl_report_show(struct seq_file *m, unsigned int kind);
+/*
+ * About how many bytes report @kind takes now (rust/proc_report.rs): the
+ * first buffer of its seq_file, so that the report runs once.
+ */
+unsigned long rspl_report_size(unsigned int kind);
 
 /*
  * The shrinker's count and scan, over every cache (rust/reclaim.rs). The
