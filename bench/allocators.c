@@ -22,6 +22,11 @@ static void *rspl_alloc(struct bench_alloc *a)
 	return rspl_kmem_cache_alloc(a->cache, KM_SLEEP);
 }
 
+static void *rspl_alloc_nosleep(struct bench_alloc *a)
+{
+	return rspl_kmem_cache_alloc(a->cache, KM_NOSLEEP);
+}
+
 static void rspl_free(struct bench_alloc *a, void *obj)
 {
 	rspl_kmem_cache_free(a->cache, obj);
@@ -121,6 +126,28 @@ int bench_alloc_init(struct bench_alloc *a, unsigned int i, size_t size)
 		return spl_ops->init(a);
 	}
 	return a->cache ? 0 : -ENOMEM;
+}
+
+int bench_alloc_init_nosleep(struct bench_alloc *a, unsigned int i, size_t size)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = size;
+	switch (i) {
+	case 0:
+		a->name = "rspl";
+		snprintf(a->cache_name, sizeof(a->cache_name), "bench_rspl_nosleep_%zu", size);
+		a->cache = rspl_kmem_cache_create(a->cache_name, size, 0, NULL, NULL, NULL,
+						  NULL, NULL, KMC_KVMEM);
+		a->alloc = rspl_alloc_nosleep;
+		a->free = rspl_free;
+		a->footprint = rspl_footprint;
+		return a->cache ? 0 : -ENOMEM;
+	case 3:
+		a->name = "spl";
+		return spl_ops ? spl_ops->init_nosleep(a) : -ENODEV;
+	default:
+		return -EINVAL;
+	}
 }
 
 void bench_alloc_fini(struct bench_alloc *a)

@@ -29,6 +29,9 @@ struct bench_alloc {
 struct bench_spl_ops {
 	int (*init)(struct bench_alloc *a);
 	void (*fini)(struct bench_alloc *a);
+	/* As @init, a cache on the SPL's own slabs whatever a->size, whose
+	 * allocations are KM_NOSLEEP. */
+	int (*init_nosleep)(struct bench_alloc *a);
 };
 extern const struct bench_spl_ops rspl_bench_spl_ops;
 
@@ -40,6 +43,9 @@ void bench_allocators_init(void);
 void bench_allocators_exit(void);
 /* Makes allocator @i (0: rspl, 1: slub, 2: kmalloc, 3: spl) for @size. */
 int bench_alloc_init(struct bench_alloc *a, unsigned int i, size_t size);
+/* Allocator @i (0: rspl, 3: spl) on its own slabs whatever @size, its
+ * allocations KM_NOSLEEP. */
+int bench_alloc_init_nosleep(struct bench_alloc *a, unsigned int i, size_t size);
 void bench_alloc_fini(struct bench_alloc *a);
 
 /* timing.c */
@@ -56,6 +62,8 @@ void bench_batches(void);
 void bench_two_cpus(void);
 void bench_memory(void);
 void bench_emergency(void);
+void bench_many_caches(void);
+void bench_emergency_n(void);
 
 /* Writes an rspl module parameter (through sysfs). */
 int bench_set_param(const char *name, unsigned int value);

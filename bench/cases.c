@@ -276,6 +276,184 @@ void bench_emergency(void)
 	rspl_kmem_cache_destroy(c);
 }
 
+#define MANY_SIZE	131072
+#define MANY_PAIRS	2000
+#define MANY_READ	(1UL << 20)
+
+/* The time a whole read of @path takes, into @buf; 0 if it cannot. */
+static u64 time_read(const char *path, char *buf, size_t len)
+{
+	u64 start = bench_now_ns();
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return 0;
+	/* 0 if it cannot be read from the kernel (a file with ->read). */
+	n = kernel_read(f, buf, len, &pos);
+	while (n > 0)
+		n = kernel_read(f, buf, len, &pos);
+	filp_close(f, NULL);
+	return n < 0 ? 0 : bench_now_ns() - start;
+}
+
+/*
+ * Cost as caches pile up: with 1, 100 and 1000 caches of rspl's (or the
+ * SPL's) alive, a pair on one of them and a whole read of its
+ * /proc/.../kmem/slab. rspl's report is /proc/rspl/kmem/slab here, as
+ * OpenZFS's spl.ko holds /proc/spl.
+ */
+void bench_many_caches(void)
+{
+	static const unsigned int counts[] = { 1, 100, 1000 };
+	static const struct { unsigned int alloc; const char *proc; } who[] = {
+		{ 0, "/proc/rspl/kmem/slab" }, { 3, "/proc/spl/kmem/slab" },
+	};
+	struct bench_alloc a, *extra;
+	unsigned int w, c, r, made;
+	u64 pair[MAX_REPS], rd[MAX_REPS];
+	char *buf;
+
+	extra = vmalloc_array(1000, sizeof(*extra));
+	buf = vmalloc(MANY_READ);
+	if (!extra || !buf)
+		goto out;
+	for (w = 0; w < ARRAY_SIZE(who); w++) {
+		if (who[w].alloc >= bench_allocators)
+			continue;
+		made = 0;
+		for (c = 0; c < ARRAY_SIZE(counts); c++) {
+			while (made + 1 < counts[c] &&
+			       !bench_alloc_init(&extra[made], who[w].alloc, MANY_SIZE))
+				made++;
+			if (made + 1 < counts[c] ||
+			    bench_alloc_init(&a, who[w].alloc, MANY_SIZE))
+				break;
+			time_pairs(&a, MANY_PAIRS / 10);	/* warm up */
+			for (r = 0; r < bench_reps; r++) {
+				pair[r] = per_op(time_pairs(&a, MANY_PAIRS),
+						 bench_empty_pairs_ns(MANY_PAIRS), MANY_PAIRS);
+				rd[r] = time_read(who[w].proc, buf, MANY_READ);
+			}
+			pr_info("rspl-bench: caches alloc=%s size=%u n=%u ns_x100=%llu read_ns=%llu\n",
+				a.name, MANY_SIZE, counts[c], bench_median(pair, bench_reps),
+				bench_median(rd, bench_reps));
+			bench_alloc_fini(&a);
+			cond_resched();
+		}
+		while (made)
+			bench_alloc_fini(&extra[--made]);
+	}
+out:
+	vfree(buf);
+	vfree(extra);
+}
+
+/*
+ * The slab and emergency counts of cache @name in the /proc/.../kmem/slab
+ * at @path (OpenZFS's columns: name, flags, size, alloc, slabsize,
+ * objsize, then slab total ... and emergency alloc second to last);
+ * -1 each if it is not there.
+ */
+static void slab_row(const char *path, const char *name, char *buf, size_t len,
+		     long *slabs, long *emergency)
+{
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n, got = 0;
+	char *line, *end, row[64];
+
+	*slabs = *emergency = -1;
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return;
+	while (got < len - 1 && (n = kernel_read(f, buf + got, len - 1 - got, &pos)) > 0)
+		got += n;
+	filp_close(f, NULL);
+	buf[got] = 0;
+	for (line = buf; line && *line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		if (end)
+			*end = 0;
+		if (sscanf(line, "%63s %*x %*s %*s %*s %*s %ld %*s %*s %*s %*s %*s %*s %ld",
+			   row, slabs, emergency) == 3 && !strcmp(row, name))
+			return;
+		*slabs = *emergency = -1;
+	}
+}
+
+#define EMERGENCY_N_SIZE	256
+#define EMERGENCY_N_MAX		100000
+#define EMERGENCY_N_PAIRS	1000
+/* rspl's grow is held up this long: past the whole case. */
+#define EMERGENCY_N_HOLD_MS	60000
+
+/*
+ * A pair's cost while N emergency objects are live, in rspl and in the
+ * SPL. Both caches keep no slab: a KM_NOSLEEP allocation that finds none
+ * takes an emergency object at once in both; rspl also starts a grow,
+ * which is held up past the case (fault injection), and the SPL starts
+ * none. Each line says how many slabs and emergency objects the cache's
+ * report showed, so that a grow that landed is seen.
+ */
+void bench_emergency_n(void)
+{
+	static const unsigned int counts[] = { 10, 100, 1000, 10000, 100000 };
+	static const struct { unsigned int alloc; const char *proc; } who[] = {
+		{ 0, "/proc/rspl/kmem/slab" }, { 3, "/proc/spl/kmem/slab" },
+	};
+	struct bench_alloc a;
+	unsigned int w, c, r, live;
+	u64 v[MAX_REPS];
+	long slabs, emergency;
+	void **objs;
+	char *buf;
+
+	objs = vmalloc_array(EMERGENCY_N_MAX, sizeof(*objs));
+	buf = vmalloc(MANY_READ);
+	if (!objs || !buf)
+		goto out;
+	for (w = 0; w < ARRAY_SIZE(who); w++) {
+		if (who[w].alloc >= bench_allocators ||
+		    bench_alloc_init_nosleep(&a, who[w].alloc, EMERGENCY_N_SIZE))
+			continue;
+		live = 0;
+		if (who[w].alloc == 0)
+			bench_set_param("spl_kmem_cache_inject_grow_delay_ms", EMERGENCY_N_HOLD_MS);
+		objs[live] = a.alloc(&a);
+		live += !!objs[live];
+		if (who[w].alloc == 0) {
+			/* The held grow has read the delay: no other grow waits. */
+			msleep(100);
+			bench_set_param("spl_kmem_cache_inject_grow_delay_ms", 0);
+		}
+		for (c = 0; c < ARRAY_SIZE(counts); c++) {
+			while (live < counts[c] && (objs[live] = a.alloc(&a)))
+				live++;
+			if (live < counts[c])
+				break;
+			time_pairs(&a, EMERGENCY_N_PAIRS / 10);	/* warm up */
+			for (r = 0; r < bench_reps; r++)
+				v[r] = per_op(time_pairs(&a, EMERGENCY_N_PAIRS),
+					      bench_empty_pairs_ns(EMERGENCY_N_PAIRS),
+					      EMERGENCY_N_PAIRS);
+			slab_row(who[w].proc, a.cache_name, buf, MANY_READ, &slabs, &emergency);
+			pr_info("rspl-bench: emergencyn alloc=%s size=%u n=%u ns_x100=%llu slabs=%ld emergency=%ld\n",
+				a.name, EMERGENCY_N_SIZE, counts[c], bench_median(v, bench_reps),
+				slabs, emergency);
+			cond_resched();
+		}
+		while (live)
+			a.free(&a, objs[--live]);
+		bench_alloc_fini(&a);
+	}
+out:
+	vfree(buf);
+	vfree(objs);
+}
+
 int bench_set_param(const char *name, unsigned int value)
 {
 	char path[96], text[16];

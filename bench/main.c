@@ -11,7 +11,7 @@
 module_param_named(reps, bench_reps, uint, 0444);
 MODULE_PARM_DESC(reps, "Repetitions of each timed loop (the median is reported)");
 
-static char *cases = "pairs,batches,two_cpus,memory,emergency";
+static char *cases = "pairs,batches,two_cpus,memory,emergency,caches,emergencies";
 module_param(cases, charp, 0444);
 MODULE_PARM_DESC(cases, "Which cases to run, comma-separated");
 
@@ -31,6 +31,11 @@ static int __init bench_init(void)
 		bench_memory();
 	if (strstr(cases, "emergency"))
 		bench_emergency();
+	if (strstr(cases, "caches"))
+		bench_many_caches();
+	/* Last: it leaves a grow of rspl's held up. */
+	if (strstr(cases, "emergencies"))
+		bench_emergency_n();
 	bench_allocators_exit();
 	pr_info("rspl-bench: done\n");
 	return 0;

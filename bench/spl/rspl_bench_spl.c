@@ -21,12 +21,20 @@ void *spl_kmem_cache_alloc(struct spl_kmem_cache *skc, int flags);
 void spl_kmem_cache_free(struct spl_kmem_cache *skc, void *obj);
 
 #define SPL_KM_SLEEP		0x0000
+#define SPL_KM_NOSLEEP		0x0001
+/* KMC_KVMEM: the SPL's own slabs (kvmalloc()), whatever the size. */
+#define SPL_KMC_KVMEM		(1 << 7)
 /* spl_kmem_cache_slab_limit's default: smaller objects pass through. */
 #define SPL_SLAB_LIMIT		16384
 
 static void *spl_alloc(struct bench_alloc *a)
 {
 	return spl_kmem_cache_alloc(a->cache, SPL_KM_SLEEP);
+}
+
+static void *spl_alloc_nosleep(struct bench_alloc *a)
+{
+	return spl_kmem_cache_alloc(a->cache, SPL_KM_NOSLEEP);
 }
 
 static void spl_free(struct bench_alloc *a, void *obj)
@@ -55,6 +63,17 @@ static int spl_init(struct bench_alloc *a)
 	return a->cache ? 0 : -ENOMEM;
 }
 
+static int spl_init_nosleep(struct bench_alloc *a)
+{
+	snprintf(a->cache_name, sizeof(a->cache_name), "bench_spl_nosleep_%zu", a->size);
+	a->cache = spl_kmem_cache_create(a->cache_name, a->size, 0, NULL, NULL,
+					 NULL, NULL, NULL, SPL_KMC_KVMEM);
+	a->alloc = spl_alloc_nosleep;
+	a->free = spl_free;
+	a->footprint = spl_footprint;
+	return a->cache ? 0 : -ENOMEM;
+}
+
 static void spl_fini(struct bench_alloc *a)
 {
 	spl_kmem_cache_destroy(a->cache);
@@ -63,6 +82,7 @@ static void spl_fini(struct bench_alloc *a)
 const struct bench_spl_ops rspl_bench_spl_ops = {
 	.init = spl_init,
 	.fini = spl_fini,
+	.init_nosleep = spl_init_nosleep,
 };
 EXPORT_SYMBOL_GPL(rspl_bench_spl_ops);
 
