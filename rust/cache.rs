@@ -16,24 +16,29 @@ mod fast_path;
 mod grow;
 mod reap;
 
+pub(crate) mod complaints;
+pub(crate) mod magazines;
+pub(crate) mod spec;
+pub(crate) mod stall_stats;
+
 use crate::{
-    complaints::{Complaints, Mistake},
-    emergency::{EmergencyRange, EmergencySet},
-    flags::*,
-    grow_crew::GROW_LIST,
-    grow_wait::GrowWaitQueue,
-    irq_lock::IrqSpinLock,
-    linux_cache::LinuxCache,
-    magazine::{self, Magazine},
-    memory::{self, EmergencyMemory},
-    percpu_magazines::Magazines,
-    reap_lock::ReapLock,
-    reclaim_stats,
-    report_format::{RowCounts, SlabCounts},
+    cache::complaints::{Complaints, Mistake},
+    cache::magazines::Magazines,
+    cache::spec::{CacheSpec, Placement},
+    cache::stall_stats::{StallCounts, StallStats},
+    report::format::{RowCounts, SlabCounts},
+    services::grow_crew::GROW_LIST,
+    services::reclaim_stats,
+    slab::emergency::{EmergencyRange, EmergencySet},
+    slab::magazine::{self, Magazine},
+    slab::set::SlabSet,
     slab::{FreeError, SlabLayout},
-    slab_set::SlabSet,
-    spec::{CacheSpec, Placement},
-    stall_stats::{StallCounts, StallStats},
+    sys::flags::*,
+    sys::grow_wait::GrowWaitQueue,
+    sys::irq_lock::IrqSpinLock,
+    sys::linux_cache::LinuxCache,
+    sys::memory::{self, EmergencyMemory},
+    sys::reap_lock::ReapLock,
 };
 use core::{
     ffi::c_void,
@@ -195,7 +200,7 @@ pub(crate) struct Cache {
     callbacks: Callbacks,
     /// The module that made the cache (its address; 0 for none).
     owner: usize,
-    /// The C API's handle of the cache (`handles.rs`); 0 until the
+    /// The C API's handle of the cache (`capi/handles.rs`); 0 until the
     /// registry gives it one.
     handle: AtomicUsize,
     /// Its owner went away without destroying it: what it left allocated
@@ -220,7 +225,7 @@ pub(crate) struct Cache {
     state: IrqSpinLock<State>,
     #[pin]
     waitq: GrowWaitQueue,
-    /// Where the cache waits for a grow crew member (`grow_crew.rs`).
+    /// Where the cache waits for a grow crew member (`services/grow_crew.rs`).
     #[pin]
     grow_links: ListLinks<GROW_LIST>,
     #[pin]

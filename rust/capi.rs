@@ -3,18 +3,21 @@
 //! The exported C API of `include/rspl/kmem_cache.h`. Every function checks
 //! its pointers and refuses bad ones with a message, never a BUG.
 
+pub(crate) mod handles;
+
 use crate::{
+    cache::complaints::{Complaints, Mistake},
+    cache::spec,
     cache::{Cache, Callbacks, Ctor, Dtor, Reclaim},
-    complaints::{Complaints, Mistake},
-    flags::{
+    report::files::{self, ReportKind},
+    report::format::RowCounts,
+    services::reclaim_stats,
+    services::registry,
+    sys::flags::{
         KM_FLAGS_MASK, RSPL_KMEM_ALLOC_BYTES as BYTES_ALLOC, RSPL_KMEM_MAX_BYTES as BYTES_MAX,
         RSPL_KMEM_SLAB_BYTES as BYTES_SLAB,
     },
-    handles,
-    proc_report::{self, ReportKind},
-    reclaim_stats, registry,
-    report_format::RowCounts,
-    spec, this_cpu,
+    sys::this_cpu,
 };
 use core::{ffi::c_void, ptr::NonNull};
 use kernel::{
@@ -25,7 +28,7 @@ use kernel::{
 
 /// The cache behind a C handle, if it is a live one. Inline: every call
 /// of the C API starts here, and the check is a table lookup
-/// (`handles.rs`): a stale or made-up handle reads no freed memory.
+/// (`capi/handles.rs`): a stale or made-up handle reads no freed memory.
 ///
 /// # Safety
 ///
@@ -67,7 +70,7 @@ fn refuse_handle(cache: *mut c_void, what: &str) {
 }
 
 /// `rspl_kmem_cache_create()`: the header's macro passes the calling module
-/// as `owner`, whose unload tears down the caches it left (`owners.rs`).
+/// as `owner`, whose unload tears down the caches it left (`services/owners.rs`).
 ///
 /// # Safety
 ///
@@ -295,7 +298,7 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_report(m: *mut c_void) -> c_int 
         return EINVAL.to_errno();
     };
     // SAFETY: the caller's contract.
-    unsafe { proc_report::show(m, ReportKind::Slab) }
+    unsafe { files::show(m, ReportKind::Slab) }
 }
 
 /// `rspl_kmem_cache_bytes()`: the SPL's `slab_kvmem_*` sums.

@@ -11,13 +11,13 @@
 //!
 //! Outermost first; a lock is only taken while holding those above it.
 //!
-//! 1. A cache's reap lock (mutex, `reap_lock.rs`): held across a reap,
+//! 1. A cache's reap lock (mutex, `sys/reap_lock.rs`): held across a reap,
 //!    which sends IPIs, calls the consumer's reclaim callback and vfree()s;
 //!    a callback may create caches (2, 3), and its allocations may enter
 //!    the shrinker, which lists the caches (3). Taken by reap and destroy,
 //!    which may sleep on it, never with 2 or 3 held; the shrinker only
 //!    tries it. One lockdep class: a reclaim callback must not reap.
-//! 2. The registry's create lock (mutex, `registry.rs`): held across a
+//! 2. The registry's create lock (mutex, `services/registry.rs`): held across a
 //!    whole create, which allocates (`GFP_KERNEL`) and makes Linux caches
 //!    (`kmem_cache_create()` takes `cpus_read_lock()`). Only create takes
 //!    it; no reclaim path does.
@@ -25,7 +25,7 @@
 //!    allocating anything that may reclaim (`GFP_NOWAIT` only) or calling
 //!    back a consumer. The CPU-hotplug callback takes it under the kernel's
 //!    `cpu_hotplug_lock`, so nothing under it may take that lock.
-//! 4. A CPU's magazine (`percpu_magazines.rs`): its "held" byte, taken on
+//! 4. A CPU's magazine (`cache/magazines.rs`): its "held" byte, taken on
 //!    its own CPU with preemption off (IRQs stay on: an interrupt that
 //!    finds the byte held goes to the slabs, never waits), or by an IPI on
 //!    that CPU, or for the CPU dead under hotplug. Never waited for: a
@@ -34,7 +34,7 @@
 //!    emergency hash, counters. Innermost: nothing is allocated under it
 //!    but `GFP_NOWAIT` room (partial list, hash buckets), and no callback,
 //!    IPI or wait runs under it.
-//! 6. The grow crew's spinlock (`grow_crew.rs`, IRQs off): the caches
+//! 6. The grow crew's spinlock (`services/grow_crew.rs`, IRQs off): the caches
 //!    waiting for a grow thread, the threads. A leaf beside 5, never taken
 //!    under it: it may be taken under 1 to 4 (a reclaim callback's or a
 //!    shrinker's path may queue a grow), and no lock is taken, nothing
@@ -87,45 +87,13 @@
 
 use kernel::prelude::*;
 
-mod addr_hash;
 mod cache;
 mod capi;
-mod complaints;
-mod counter;
-mod cpu_hotplug;
-mod crew_thread;
-mod emergency;
-mod flags;
-mod grow_crew;
-mod grow_wait;
-mod handles;
-mod irq_lock;
-mod linux_cache;
-mod magazine;
-mod memory;
-mod module_watch;
-mod owners;
-mod params;
-mod percpu_magazines;
-mod proc_fs;
-mod proc_report;
-mod reap_lock;
-mod reclaim;
-mod reclaim_stats;
-mod registry;
-mod report_format;
-mod report_places;
-mod shim;
+mod report;
+mod services;
 mod slab;
-mod slab_set;
-mod spec;
-mod stall_stats;
-mod stats_format;
-mod this_cpu;
-mod vec_ext;
+mod sys;
 
-#[cfg(CONFIG_KUNIT)]
-mod kunit;
 #[cfg(CONFIG_KUNIT)]
 mod tests;
 
@@ -142,20 +110,20 @@ struct Rspl {
     // Dropped in order: the module watch, CPU hotplug and reclaim first
     // (they walk the caches and move the report), then the report, then
     // the caches.
-    _watch: module_watch::ModuleWatch,
-    _hotplug: cpu_hotplug::CpuHotplug,
-    _reclaim: reclaim::Reclaim,
-    _report: report_places::ReportPlaces,
-    _registry: registry::Installed,
+    _watch: services::module_watch::ModuleWatch,
+    _hotplug: services::cpu_hotplug::CpuHotplug,
+    _reclaim: services::reclaim::Reclaim,
+    _report: report::places::ReportPlaces,
+    _registry: services::registry::Installed,
 }
 
 impl kernel::Module for Rspl {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let registry = registry::Installed::new()?;
-        let report = report_places::ReportPlaces::new()?;
-        let reclaim = reclaim::Reclaim::new()?;
-        let hotplug = cpu_hotplug::CpuHotplug::new()?;
-        let watch = module_watch::ModuleWatch::new()?;
+        let registry = services::registry::Installed::new()?;
+        let report = report::places::ReportPlaces::new()?;
+        let reclaim = services::reclaim::Reclaim::new()?;
+        let hotplug = services::cpu_hotplug::CpuHotplug::new()?;
+        let watch = services::module_watch::ModuleWatch::new()?;
         // With the watch on: an SPL loading from now on is seen coming.
         if report.claim_spl_dir() {
             pr_info!("loaded; report at /proc/spl/kmem/slab and /proc/rspl/kmem/slab\n");

@@ -7,8 +7,13 @@
 //! its object cannot corrupt it, and every free is checked: a pointer into
 //! the middle of an object or a double free is refused, not obeyed.
 
-use crate::memory::{Backing, SlabMemory};
-use crate::vec_ext::VecExt;
+pub(crate) mod addr_hash;
+pub(crate) mod emergency;
+pub(crate) mod magazine;
+pub(crate) mod set;
+
+use crate::sys::memory::{Backing, SlabMemory};
+use crate::sys::vec_ext::VecExt;
 use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
 
 /// How a cache's slabs are cut.

@@ -10,8 +10,8 @@
 
 use super::Cache;
 use crate::{
-    flags::{KM_FLAGS_MASK, KM_ZERO},
-    percpu_magazines::Local,
+    cache::magazines::Local,
+    sys::flags::{KM_FLAGS_MASK, KM_ZERO},
 };
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The slow path of an allocation: the slabs are out of objects. One grow
-//! at a time runs on the grow crew (`grow_crew.rs`), in a no-I/O scope; callers wait
+//! at a time runs on the grow crew (`services/grow_crew.rs`), in a no-I/O scope; callers wait
 //! for it at most `spl_kmem_cache_grow_timeout_ms`, then take an emergency
 //! object, allocated without I/O, rather than wait on a grow that may be
 //! stuck behind the writeback they are part of.
 
 use super::{Cache, Source};
 use crate::{
-    emergency::NewEmergency,
-    flags::*,
-    memory::{self, NoIoScope},
-    params,
+    slab::emergency::NewEmergency,
     slab::{Slab, SlabLayout},
+    sys::flags::*,
+    sys::memory::{self, NoIoScope},
+    sys::params,
 };
 use core::{ptr::NonNull, sync::atomic::Ordering};
 use kernel::{
@@ -110,7 +110,7 @@ impl Cache {
         if this.is_live() {
             return;
         }
-        if let Some(crew) = crate::registry::grow_crew() {
+        if let Some(crew) = crate::services::registry::grow_crew() {
             crew.enqueue_or_drop(this);
         }
     }
@@ -120,7 +120,8 @@ impl Cache {
         if this.set_flag(KMC_BIT_GROWING) {
             return;
         }
-        let queued = crate::registry::grow_crew().map(|c| c.enqueue(Arc::from(this)).is_ok());
+        let queued =
+            crate::services::registry::grow_crew().map(|c| c.enqueue(Arc::from(this)).is_ok());
         if queued != Some(true) {
             // No crew (module going away) or already queued: do not leave
             // waiters sleeping on a bit nobody will clear.

@@ -7,7 +7,8 @@
 
 use super::{Cache, Source};
 use crate::{
-    complaints::Mistake, cpu_hotplug::DeadCpu, flags::*, memory, reap_lock::ReapGuard, registry,
+    cache::complaints::Mistake, services::cpu_hotplug::DeadCpu, services::registry, sys::flags::*,
+    sys::memory, sys::reap_lock::ReapGuard,
 };
 
 /// Aging ticks an empty slab stays before it is freed.

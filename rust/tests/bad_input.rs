@@ -7,11 +7,11 @@
 //! once runs no destructor; messages are rate-limited.
 
 use super::helpers::{cache_of, create, create_with, slab_counts};
+use crate::cache::complaints::Mistake;
 use crate::capi::*;
-use crate::complaints::Mistake;
-use crate::flags::*;
-use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
-use crate::{cache::Cache, params, report_format::RowCounts};
+use crate::sys::flags::*;
+use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
+use crate::{cache::Cache, report::format::RowCounts, sys::params};
 use core::{
     ffi::c_void,
     ptr::null_mut,

@@ -4,11 +4,13 @@
 
 use super::helpers::{cache_of, create, create_raw, proc_row, GrowDelay};
 use crate::capi::*;
-use crate::flags::*;
-use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
+use crate::sys::flags::*;
+use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
 use crate::{
-    memory, params, report_format,
-    report_places::{REPORT_PATH, STALLS_PATH},
+    report::format,
+    report::places::{REPORT_PATH, STALLS_PATH},
+    sys::memory,
+    sys::params,
 };
 use core::{
     ffi::c_void,
@@ -277,7 +279,7 @@ fn constructor_gets_served_flags(t: &mut Test) -> CaseResult {
         ] {
             CTOR_FLAGS.store(-1, Ordering::Relaxed);
             let o = {
-                let _irqs = irqs_off.then(crate::irq_lock::IrqsOff::new);
+                let _irqs = irqs_off.then(crate::sys::irq_lock::IrqsOff::new);
                 // SAFETY: live cache.
                 unsafe { rspl_kmem_cache_alloc(c, kmflags) }
             };
@@ -430,7 +432,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
         flags & (1 << KMC_BIT_DEADLOCKED) != 0,
         "not marked deadlocked"
     );
-    let report_format::RowCounts::Slabs(s) = counts else {
+    let format::RowCounts::Slabs(s) = counts else {
         return Err(Failed);
     };
     kassert_eq!(
@@ -454,8 +456,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
                     .map_err(|_| core::fmt::Error)
             }
         }
-        let _ =
-            report_format::write_row(&mut W(&mut expected), "rspl_test_emergency", flags, &counts);
+        let _ = format::write_row(&mut W(&mut expected), "rspl_test_emergency", flags, &counts);
     }
     let row = proc_row(REPORT_PATH, "rspl_test_emergency").ok_or(Failed)?;
     kassert_eq!(t, row.as_slice(), expected.as_slice());
@@ -465,7 +466,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
         rspl_kmem_cache_free(c, b);
     }
     let (_, counts) = cache.row();
-    let report_format::RowCounts::Slabs(s) = counts else {
+    let format::RowCounts::Slabs(s) = counts else {
         return Err(Failed);
     };
     kassert_eq!(t, (s.emergency, s.emergency_max), (0, 2));
@@ -508,7 +509,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
     kassert_eq!(t, cols[7], b"0");
     // Once the delay is lifted and the grow lands, the cache recovers.
     delay.lift();
-    crate::memory::msleep(1700);
+    crate::sys::memory::msleep(1700);
     // SAFETY: live cache; freed once.
     unsafe {
         let d = rspl_kmem_cache_alloc(c, 0);
@@ -535,7 +536,7 @@ fn reap_returns_every_slab(t: &mut Test) -> CaseResult {
     // SAFETY: `c` is live.
     unsafe { rspl_kmem_cache_reap_now(c) };
     let (_, counts) = cache.row();
-    let report_format::RowCounts::Slabs(s) = counts else {
+    let format::RowCounts::Slabs(s) = counts else {
         return Err(Failed);
     };
     kassert_eq!(
@@ -584,7 +585,7 @@ fn km_nosleep_never_sleeps(t: &mut Test) -> CaseResult {
     kassert_eq!(t, (s.emergency, s.deadlocks, s.slabs.objs_alloc), (2, 0, 0));
     // The grow they started lands; then KM_NOSLEEP gets slab objects.
     delay.lift();
-    crate::memory::msleep(600);
+    crate::sys::memory::msleep(600);
     // SAFETY: live cache.
     let d = unsafe { rspl_kmem_cache_alloc(c, KM_NOSLEEP) };
     kassert!(t, !d.is_null());
@@ -759,7 +760,7 @@ fn frees_tell_emergency_objects_apart(t: &mut Test) -> CaseResult {
     // Once the grow lands, slab objects.
     let mut s = null_mut();
     for _ in 0..50 {
-        crate::memory::msleep(50);
+        crate::sys::memory::msleep(50);
         let (o, _) = timed_alloc(c, 0);
         kassert!(t, !o.is_null());
         if cache.stall_counts().emergency_live == 1 && !cache.emergency_may_hold(o as usize) {

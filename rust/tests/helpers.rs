@@ -6,9 +6,9 @@
 use crate::{
     cache::{Cache, Ctor, Dtor},
     capi::rspl_kmem_cache_create_owned,
-    params,
-    proc_fs::read_file,
-    report_format,
+    report::format,
+    sys::params,
+    sys::proc_fs::read_file,
 };
 use core::{ffi::c_void, ptr::null_mut};
 use kernel::{
@@ -99,15 +99,15 @@ pub(crate) fn create_with(
 /// while the reference is used.
 pub(crate) unsafe fn cache_of<'a>(c: *mut c_void) -> &'a Cache {
     // SAFETY: the handle is live and stays so (caller).
-    let cache = unsafe { crate::handles::lookup(c as usize) };
+    let cache = unsafe { crate::capi::handles::lookup(c as usize) };
     cache.expect("a live cache's handle")
 }
 
 /// The slab counters of a cache on rspl's own slabs, as its row shows them.
-pub(crate) fn slab_counts(cache: &Cache) -> Option<report_format::SlabCounts> {
+pub(crate) fn slab_counts(cache: &Cache) -> Option<format::SlabCounts> {
     match cache.row().1 {
-        report_format::RowCounts::Slabs(s) => Some(s),
-        report_format::RowCounts::PassThrough { .. } => None,
+        format::RowCounts::Slabs(s) => Some(s),
+        format::RowCounts::PassThrough { .. } => None,
     }
 }
 

@@ -7,12 +7,12 @@
 
 use super::helpers::{cache_of, create, slab_counts};
 use crate::capi::*;
-use crate::flags::*;
-use crate::kunit::{
+use crate::sys::flags::*;
+use crate::sys::kunit::{
     kassert, kassert_eq, kunit_suite, on_cpu, online_cpus, CaseResult, CpuOffline, Failed,
     StayOnCpu, Test,
 };
-use crate::vec_ext::VecExt;
+use crate::sys::vec_ext::VecExt;
 use core::ffi::c_void;
 use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
 

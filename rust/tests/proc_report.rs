@@ -5,13 +5,13 @@
 
 use super::helpers::{create, proc_row};
 use crate::capi::*;
-use crate::flags::*;
-use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
-use crate::report_places::{spl_dir_held, RECLAIM_PATH, REPORT_PATH};
+use crate::report::places::{spl_dir_held, RECLAIM_PATH, REPORT_PATH};
+use crate::sys::flags::*;
+use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
 use crate::{
-    memory::msleep,
-    proc_fs::{read_file, write_file},
-    report_format::HEADER,
+    report::format::HEADER,
+    sys::memory::msleep,
+    sys::proc_fs::{read_file, write_file},
 };
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{

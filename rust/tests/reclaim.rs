@@ -9,9 +9,11 @@
 
 use super::helpers::{cache_of, create, slab_counts};
 use crate::capi::*;
-use crate::flags::*;
-use crate::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
-use crate::{cache::Cache, memory::msleep, params, proc_fs::write_file, reclaim};
+use crate::sys::flags::*;
+use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
+use crate::{
+    cache::Cache, services::reclaim, sys::memory::msleep, sys::params, sys::proc_fs::write_file,
+};
 use core::{
     ffi::c_void,
     ptr::null_mut,

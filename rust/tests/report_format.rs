@@ -3,8 +3,8 @@
 //! The report's text against lines of a real OpenZFS 2.3.2
 //! `/proc/spl/kmem/slab` (shared/reference).
 
-use crate::kunit::{kassert_eq, kunit_suite, CaseResult, Test};
-use crate::report_format::{write_row, RowCounts, SlabCounts, SlabStats, HEADER};
+use crate::report::format::{write_row, RowCounts, SlabCounts, SlabStats, HEADER};
+use crate::sys::kunit::{kassert_eq, kunit_suite, CaseResult, Test};
 use kernel::str::CString;
 
 /// Formats one row into a string.

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Every CPU's magazine of a cache, in one per-CPU block: a small header
+//! (a "held" byte, the length, aging and shrinker bookkeeping) followed by
+//! the rounds, reached from this CPU with one `gs:` load (`sys/this_cpu.rs`).
+//!
+//! Exclusion is preemption off plus the held byte, the idea of the
+//! kernel's later `local_trylock_t` (6.12 has only `local_lock_t`, which
+//! would need IRQs off): this CPU's code sets the byte, uses the magazine
+//! and clears it. An interrupt that finds the byte set does not wait, it
+//! goes to the slabs (`hold_local` returns `None`). IRQs stay on.
+//!
+//! Other CPUs read only the length (a gauge). They flush a magazine by an
+//! IPI to its CPU, which takes the byte like any user there; an IPI that
+//! finds it held (it interrupted the owner's use) leaves a mark, and the
+//! sender tries that CPU again. IPIs rather than per-CPU work items, as
+//! SLUB uses: reclaim then never waits for a workqueue worker, which may
+//! be stuck in the same reclaim (`tests/RELIABILITY.md`, item 8). A dead
+//! CPU's magazine is given back by the CPU-hotplug teardown.
+
+use crate::{services::cpu_hotplug::DeadCpu, slab::magazine::Magazine, sys::shim, sys::this_cpu};
+use core::{
+    ffi::c_void,
+    ops::{Deref, DerefMut},
+    ptr::NonNull,
+    sync::atomic::{compiler_fence, AtomicBool, AtomicU32, AtomicU8, Ordering},
+};
+use kernel::prelude::*;
+
+/// One CPU's magazine header; its rounds follow it.
+#[repr(C)]
+struct CpuMagazine {
+    /// Set while a context of this CPU (or its teardown) uses the rounds.
+    held: AtomicBool,
+    /// An IPI found `held` set and flushed nothing.
+    missed: AtomicBool,
+    idle_ticks: AtomicU8,
+    len: AtomicU32,
+    published: AtomicU32,
+}
+
+/// Where the rounds start: after the header, aligned for `usize`.
+const ROUNDS: usize = core::mem::size_of::<CpuMagazine>().next_multiple_of(8);
+
+/// How often flushing tries again a CPU whose magazine was held.
+const RETRIES: u32 = 8;
+
+/// A cache's magazines.
+///
+/// # Invariants
+///
+/// `block` is a per-CPU block from `rspl_percpu_alloc`, freed on drop,
+/// whose every copy is a zeroed-then-used `CpuMagazine` followed by `cap`
+/// rounds. A copy's rounds and bookkeeping are used only by a context that
+/// set its `held` byte when it was clear: code on its CPU with preemption
+/// off, an IPI on its CPU, or its dead CPU's hotplug teardown; or with
+/// `&mut self`. Other CPUs only read `len`.
+pub(crate) struct Magazines {
+    block: NonNull<c_void>,
+    cap: usize,
+}
+
+// SAFETY: the block belongs to the cache alone and is freed wherever the
+// cache drops.
+unsafe impl Send for Magazines {}
+// SAFETY: shared, each copy is used only by the context that holds its
+// byte (invariant); other CPUs read atomics only.
+unsafe impl Sync for Magazines {}
+
+/// What a use of this CPU's magazine gave, and whether a reschedule
+/// became due when preemption came back on: then the caller must call
+/// `this_cpu::resched()`, or have its slow path call it.
+pub(crate) struct Local<T> {
+    pub(crate) value: T,
+    pub(crate) resched: bool,
+}
+
+/// A magazine held by its user: the byte is cleared (and preemption
+/// enabled again, for `hold_local`) when it drops.
+pub(crate) struct Held<'a> {
+    mag: Magazine<'a>,
+    held: &'a AtomicBool,
+    preempt: bool,
+}
+
+impl<'a> Deref for Held<'a> {
+    type Target = Magazine<'a>;
+    fn deref(&self) -> &Magazine<'a> {
+        &self.mag
+    }
+}
+
+impl<'a> DerefMut for Held<'a> {
+    fn deref_mut(&mut self) -> &mut Magazine<'a> {
+        &mut self.mag
+    }
+}
+
+impl Drop for Held<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // The rounds' stores stay before the release; an interrupt on this
+        // CPU sees them in program order.
+        compiler_fence(Ordering::SeqCst);
+        self.held.store(false, Ordering::Relaxed);
+        if self.preempt {
+            this_cpu::preempt_enable();
+        }
+    }
+}
+
+impl Magazines {
+    /// Empty magazines of `cap` rounds for every possible CPU.
+    pub(crate) fn new(cap: usize) -> Result<Self> {
+        let bytes = cap
+            .checked_mul(core::mem::size_of::<usize>())
+            .and_then(|b| b.checked_add(ROUNDS))
+            .ok_or(EINVAL)?;
+        // SAFETY: any size and a power-of-two alignment may be asked.
+        let block = unsafe { shim::rspl_percpu_alloc(bytes as _, 8) };
+        // INVARIANT: zeroed copies: every header clear, every length 0.
+        Ok(Self {
+            block: NonNull::new(block).ok_or(ENOMEM)?,
+            cap,
+        })
+    }
+
+    /// Rounds per magazine.
+    pub(crate) fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// The address of CPU `cpu`'s copy, if `cpu` is possible.
+    fn copy_of(&self, cpu: u32) -> Option<usize> {
+        // SAFETY: `block` is a live per-CPU block (invariant).
+        let p = unsafe { shim::rspl_percpu_ptr(self.block.as_ptr(), cpu) };
+        (!p.is_null()).then_some(p as usize)
+    }
+
+    /// The header of the copy at `addr`, which callers took from
+    /// `copy_of` or `this_cpu_ptr` of this block.
+    fn header(&self, addr: usize) -> &CpuMagazine {
+        // SAFETY: `addr` is a copy of the block, alive as long as `self`,
+        // and its header is only ever used through shared references.
+        unsafe { &*(addr as *const CpuMagazine) }
+    }
+
+    /// The magazine at `addr`, a copy of the block, for the context that
+    /// holds it.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the copy's byte (set it when it was clear), or has
+    /// `&mut self`, for `'a`.
+    #[inline(always)]
+    unsafe fn held_at<'a>(&'a self, addr: usize, preempt: bool) -> Held<'a> {
+        let head = self.header(addr);
+        // SAFETY: the copy has `cap` rounds after its header (invariant),
+        // used by the holder alone (the caller's contract).
+        let rounds = unsafe {
+            core::slice::from_raw_parts_mut(addr.wrapping_add(ROUNDS) as *mut usize, self.cap)
+        };
+        // INVARIANT: the copy's length never exceeds `cap` (`Magazine`).
+        Held {
+            mag: Magazine {
+                rounds,
+                len: &head.len,
+                idle_ticks: &head.idle_ticks,
+                published: &head.published,
+            },
+            held: &head.held,
+            preempt,
+        }
+    }
+
+    /// Takes the copy at `addr` if its byte is clear.
+    #[inline(always)]
+    fn try_hold(&self, addr: usize, preempt: bool) -> Option<Held<'_>> {
+        let head = self.header(addr);
+        if head.held.load(Ordering::Relaxed) {
+            return None;
+        }
+        // No read-modify-write needed: an interrupt that ran between the
+        // load and the store released what it took before returning.
+        head.held.store(true, Ordering::Relaxed);
+        compiler_fence(Ordering::SeqCst);
+        // SAFETY: the byte was clear and is ours now.
+        Some(unsafe { self.held_at(addr, preempt) })
+    }
+
+    /// This CPU's magazine, with preemption off until it drops; `None` if
+    /// this code interrupted its CPU's own use of it.
+    #[inline(always)]
+    pub(crate) fn hold_local(&self) -> Option<Held<'_>> {
+        this_cpu::preempt_disable();
+        let addr = this_cpu::this_cpu_ptr(self.block.as_ptr() as usize);
+        let held = self.try_hold(addr, true);
+        if held.is_none() {
+            this_cpu::preempt_enable();
+        }
+        held
+    }
+
+    /// Runs `f` on this CPU's magazine, or gives `busy` if this code
+    /// interrupted its CPU's own use of it: the fast path's
+    /// `hold_local`, which leaves the reschedule that may be due to its
+    /// caller (`Local::resched`), so that it needs no stack frame.
+    #[inline(always)]
+    pub(crate) fn with_local<T>(
+        &self,
+        busy: T,
+        f: impl FnOnce(&mut Magazine<'_>) -> T,
+    ) -> Local<T> {
+        this_cpu::preempt_disable();
+        let addr = this_cpu::this_cpu_ptr(self.block.as_ptr() as usize);
+        let value = match self.try_hold(addr, false) {
+            Some(mut held) => f(&mut held),
+            None => busy,
+        };
+        Local {
+            value,
+            resched: this_cpu::preempt_enable_test(),
+        }
+    }
+
+    /// Runs `f` on a dead CPU's magazine, from the CPU-hotplug teardown
+    /// that `cpu` stands for.
+    pub(crate) fn with_dead<R>(
+        &self,
+        cpu: &DeadCpu,
+        f: impl FnOnce(&mut Magazine<'_>) -> R,
+    ) -> Option<R> {
+        // The CPU runs nothing until the teardown returns (`DeadCpu`), so
+        // its byte is clear: it was not using the magazine when it died.
+        let mut held = self.try_hold(self.copy_of(cpu.id())?, false)?;
+        Some(f(&mut held))
+    }
+
+    /// Runs `f` on every online CPU's magazine, each on its own CPU with
+    /// IRQs off (by IPI), and returns when all have run. A CPU whose
+    /// magazine was held when its IPI came is tried again a few times.
+    ///
+    /// # Context
+    ///
+    /// Process context with IRQs on, holding no spinlock that `f` takes
+    /// (the IPIs would wait for it forever).
+    pub(crate) fn on_each_cpu<F: Fn(&mut Magazine<'_>) + Sync>(&self, f: F) {
+        /// # Safety
+        ///
+        /// `info` points to a live `(&Magazines, &F)`; runs with IRQs off.
+        unsafe extern "C" fn call<F: Fn(&mut Magazine<'_>) + Sync>(info: *mut c_void) {
+            // SAFETY: `info` is the pair below, alive until the IPIs that
+            // carry it have all run (the senders wait).
+            let (this, f) = unsafe { &*info.cast::<(&Magazines, &F)>() };
+            // SAFETY: an IPI runs with IRQs off.
+            let cpu = unsafe { shim::rspl_this_cpu() };
+            let Some(addr) = this.copy_of(cpu) else {
+                return;
+            };
+            match this.try_hold(addr, false) {
+                Some(mut held) => f(&mut held),
+                None => this.header(addr).missed.store(true, Ordering::Relaxed),
+            }
+        }
+        let info: (&Magazines, &F) = (self, &f);
+        let info = &info as *const (&Magazines, &F) as *mut c_void;
+        // SAFETY: `call::<F>` matches the callback type and `info`
+        // outlives the call, which waits for every CPU.
+        unsafe { shim::rspl_on_each_cpu(Some(call::<F>), info) };
+        for cpu in 0..nr_cpu_ids() {
+            let Some(addr) = self.copy_of(cpu) else {
+                continue;
+            };
+            let missed = &self.header(addr).missed;
+            for _ in 0..RETRIES {
+                if !missed.swap(false, Ordering::Relaxed) {
+                    break;
+                }
+                // SAFETY: as above, for one CPU. An offline CPU's magazine
+                // is the hotplug teardown's to give back.
+                if unsafe { shim::rspl_on_cpu(cpu, Some(call::<F>), info) } != 0 {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Runs `f` on every CPU's magazine, online or not: `&mut self` proves
+    /// that no CPU is using them.
+    pub(crate) fn for_each_mut(&mut self, mut f: impl FnMut(&mut Magazine<'_>)) {
+        for cpu in 0..nr_cpu_ids() {
+            if let Some(addr) = self.copy_of(cpu) {
+                // SAFETY: `&mut self`: nothing else uses any copy.
+                let mut held = unsafe { self.held_at(addr, false) };
+                f(&mut held);
+            }
+        }
+    }
+
+    /// Objects in every CPU's magazine; exact when the CPUs are quiet.
+    pub(crate) fn gauge_sum(&self) -> usize {
+        (0..nr_cpu_ids())
+            .filter_map(|cpu| self.copy_of(cpu))
+            .map(|addr| self.header(addr).len.load(Ordering::Relaxed) as usize)
+            .sum()
+    }
+}
+
+impl Drop for Magazines {
+    fn drop(&mut self) {
+        // SAFETY: `block` came from `rspl_percpu_alloc` and is freed once;
+        // `&mut self`: no CPU uses it.
+        unsafe { shim::rspl_percpu_free(self.block.as_ptr()) };
+    }
+}
+
+fn nr_cpu_ids() -> u32 {
+    // SAFETY: reads a value fixed at boot.
+    unsafe { shim::rspl_nr_cpu_ids() }
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The checks of `rspl_kmem_cache_create()`'s arguments, and what they
+//! decide: where the cache's objects live.
+
+use crate::{slab::SlabLayout, sys::flags::*, sys::memory::Backing, sys::params};
+use kernel::page::PAGE_SIZE;
+
+/// Where a cache's objects live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// A Linux kmem_cache (`KMC_SLAB`).
+    PassThrough,
+    /// rspl's own slabs.
+    Slabs(SlabLayout),
+}
+
+/// A cache's validated shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct CacheSpec {
+    pub(crate) size: usize,
+    /// The alignment objects get (at least 8).
+    pub(crate) align: usize,
+    /// Create flags, with the chosen backing flag set.
+    pub(crate) flags: u32,
+    pub(crate) placement: Placement,
+    /// Every free is checked at once (`rspl_kmem_debug` was set at create
+    /// and `KMC_NODEBUG` was not given): no magazines in front of the slabs.
+    pub(crate) checked: bool,
+}
+
+/// Checks the arguments; on error, says why (for the caller's message).
+pub(crate) fn check(
+    name: Option<&[u8]>,
+    size: usize,
+    align: usize,
+    vmp_is_null: bool,
+    flags: i32,
+) -> Result<CacheSpec, &'static str> {
+    let name = name.ok_or("name is NULL")?;
+    if name.is_empty() {
+        return Err("name is empty");
+    }
+    if name.len() > NAME_MAX {
+        return Err("name is longer than 63 bytes");
+    }
+    // A space or a newline would forge columns or rows of the report, a
+    // '/' would be a path in /sys/kernel/slab: OpenZFS's names are
+    // [A-Za-z0-9_].
+    if !name
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+    {
+        return Err("name has a character other than A-Z, a-z, 0-9, '_', '-' and '.'");
+    }
+    if size == 0 {
+        return Err("size is 0");
+    }
+    if size > OBJ_MAX {
+        return Err("size is over the 32 MiB maximum");
+    }
+    if align != 0 && !align.is_power_of_two() {
+        return Err("alignment is not a power of two");
+    }
+    if align > PAGE_SIZE {
+        return Err("alignment is over PAGE_SIZE");
+    }
+    if !vmp_is_null {
+        return Err("vmp is not NULL");
+    }
+    if flags < 0 || flags as u32 & !KMC_CREATE_MASK != 0 {
+        return Err("unknown cache flags");
+    }
+    let mut flags = flags as u32;
+    if (flags & KMC_BACKING_MASK).count_ones() > 1 {
+        return Err("more than one of KMC_KMEM, KMC_VMEM, KMC_KVMEM, KMC_SLAB");
+    }
+    let checked = params::kmem_debug() != 0 && flags & KMC_NODEBUG == 0;
+    if flags & KMC_BACKING_MASK == 0 {
+        // As the SPL: small objects to a Linux cache, large ones on slabs.
+        // A checked cache keeps them on its own slabs, where frees are
+        // checked (a Linux cache would not refuse a double free).
+        flags |= if size <= params::slab_limit() as usize && !checked {
+            KMC_SLAB
+        } else {
+            KMC_KVMEM
+        };
+    }
+    let align = align.max(8);
+    let backing = match flags & KMC_BACKING_MASK {
+        KMC_SLAB if !Backing::Pages.fits(size.next_multiple_of(align)) => {
+            // SLUB would refuse it with a stack dump and rspl say ENOMEM.
+            return Err("objects too large for a Linux kmem_cache (KMC_SLAB)");
+        }
+        KMC_SLAB => {
+            return Ok(CacheSpec {
+                size,
+                align,
+                flags,
+                placement: Placement::PassThrough,
+                // SLUB checks these frees, with its own debug options.
+                checked: false,
+            });
+        }
+        KMC_KMEM => Backing::Pages,
+        KMC_VMEM => Backing::Vmalloc,
+        _ => Backing::KVmalloc,
+    };
+    let max_bytes = (params::max_slab_mb() as usize) << 20;
+    let layout = SlabLayout::new(size, align, params::obj_per_slab(), max_bytes, backing);
+    if !backing.fits(layout.bytes) {
+        return Err("objects too large for page-backed (KMC_KMEM) slabs");
+    }
+    Ok(CacheSpec {
+        size,
+        align,
+        flags,
+        placement: Placement::Slabs(layout),
+        checked,
+    })
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Memory back to the system without being asked by a cache's user: the
+//! shrinker reaps caches under memory pressure, and the aging tick returns
+//! what idle magazines and empty slabs hold (rust/sys/reclaim.c runs both).
+
+use crate::{cache::Cache, services::reclaim_stats, services::registry, sys::shim};
+use core::sync::atomic::Ordering;
+use kernel::{ffi::c_ulong, prelude::*};
+
+/// The shrinker and the aging tick, registered while this value lives.
+pub(crate) struct Reclaim(());
+
+impl Reclaim {
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: registers the shim's shrinker and work item, undone in
+        // `drop`; their callbacks are the functions below.
+        kernel::error::to_result(unsafe { shim::rspl_reclaim_start() })?;
+        Ok(Self(()))
+    }
+}
+
+impl Drop for Reclaim {
+    fn drop(&mut self) {
+        // SAFETY: started in `new`; waits for callbacks still running.
+        unsafe { shim::rspl_reclaim_stop() };
+    }
+}
+
+/// Objects the shrinker could free now: one atomic load, no lock and no
+/// allocation (the caches keep the count up to date on their slow paths).
+#[no_mangle]
+pub(crate) extern "C" fn rspl_shrink_count() -> c_ulong {
+    reclaim_stats::SHRINK_COUNT.count();
+    reclaim_stats::reclaimable()
+        .try_into()
+        .unwrap_or(c_ulong::MAX)
+}
+
+/// Reaps caches until about `nr` objects' memory is freed, never sleeping
+/// on a cache's reap lock: a cache being reaped is skipped, and `*busy`
+/// set. Reclaim callbacks run only when `call_back` (the reclaiming
+/// allocation may enter filesystems, `__GFP_FS`): never in the reclaim of
+/// a NOFS or NOIO allocation, such as rspl's own emergency objects and
+/// grows, or the I/O path's.
+#[no_mangle]
+pub(crate) extern "C" fn rspl_shrink_scan(
+    nr: c_ulong,
+    call_back: bool,
+    busy: &mut bool,
+) -> c_ulong {
+    let freed = reclaim_stats::SHRINK_SCAN.time(|| {
+        let Some(caches) = registry::get().and_then(|r| r.snapshot()) else {
+            return 0;
+        };
+        let mut freed: u64 = 0;
+        for cache in caches.iter() {
+            if freed >= nr as u64 {
+                break;
+            }
+            match cache.try_reap(call_back) {
+                Some(n) => freed += n,
+                None => *busy = true,
+            }
+        }
+        // A cache destroyed meanwhile may have its last reference here:
+        // its teardown (a Linux cache's kmem_cache_destroy()) must not run
+        // in reclaim.
+        caches.into_iter().for_each(Cache::release_outside_reclaim);
+        freed
+    });
+    reclaim_stats::SHRINK_FREED.fetch_add(freed, Ordering::Relaxed);
+    freed.try_into().unwrap_or(c_ulong::MAX)
+}
+
+/// One aging tick over every cache.
+#[no_mangle]
+pub(crate) extern "C" fn rspl_age_tick() {
+    if let Some(caches) = registry::get().and_then(|r| r.snapshot()) {
+        caches.iter().for_each(|c| c.age());
+    }
+}

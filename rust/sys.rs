@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C boundary: the only modules that call rspl's C shim (`shim.h`,
+//! the `.c` files beside them) or the kernel's raw bindings. Each wraps
+//! one kernel facility in a safe type; the allocator above them is safe
+//! Rust.
+
+pub(crate) mod counter;
+pub(crate) mod crew_thread;
+pub(crate) mod flags;
+pub(crate) mod grow_wait;
+pub(crate) mod irq_lock;
+#[cfg(CONFIG_KUNIT)]
+pub(crate) mod kunit;
+pub(crate) mod linux_cache;
+pub(crate) mod memory;
+pub(crate) mod params;
+pub(crate) mod proc_fs;
+pub(crate) mod reap_lock;
+pub(crate) mod shim;
+pub(crate) mod this_cpu;
+pub(crate) mod vec_ext;

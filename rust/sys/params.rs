@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rspl's module parameters (defined in rust/sys/params.c), read on each use so
+//! that writes under /sys/module/rspl/parameters/ take effect at once.
+
+use crate::sys::shim;
+
+macro_rules! param_getter {
+    ($($(#[$doc:meta])* $name:ident => $c:ident;)+) => {$(
+        $(#[$doc])*
+        pub(crate) fn $name() -> u32 {
+            // SAFETY: the getter only reads an `unsigned int` with READ_ONCE.
+            unsafe { shim::$c() }
+        }
+    )+};
+}
+
+param_getter! {
+    /// `spl_kmem_cache_obj_per_slab`: objects a slab is sized for.
+    obj_per_slab => rspl_param_obj_per_slab;
+    /// `spl_kmem_cache_max_size`: largest slab, in MiB.
+    max_slab_mb => rspl_param_max_size_mb;
+    /// `spl_kmem_cache_slab_limit`: objects up to this size pass through.
+    slab_limit => rspl_param_slab_limit;
+    /// `spl_kmem_cache_magazine_size`: magazine capacity, 0 for by size.
+    magazine_size => rspl_param_magazine_size;
+    /// `rspl_kmem_debug`: new caches check every free at once.
+    kmem_debug => rspl_param_kmem_debug;
+    /// `spl_kmem_cache_grow_timeout_ms`: how long a caller waits for a grow.
+    grow_timeout_ms => rspl_param_grow_timeout_ms;
+    /// `spl_kmem_cache_inject_grow_delay_ms`: fault injection in the worker.
+    inject_grow_delay_ms => rspl_param_inject_grow_delay_ms;
+}
+
+/// Sets `spl_kmem_cache_grow_timeout_ms` (tests).
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn set_grow_timeout_ms(ms: u32) {
+    // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
+    unsafe { shim::rspl_param_set_grow_timeout_ms(ms) }
+}
+
+/// Sets `spl_kmem_cache_inject_grow_delay_ms` (tests).
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn set_inject_grow_delay_ms(ms: u32) {
+    // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
+    unsafe { shim::rspl_param_set_inject_grow_delay_ms(ms) }
+}
+
+/// Sets `rspl_kmem_debug` (tests).
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn set_kmem_debug(on: bool) {
+    // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
+    unsafe { shim::rspl_param_set_kmem_debug(on as u32) }
+}
+
+/// Sets `rspl_idle_age_ms` (tests).
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn set_idle_age_ms(ms: u32) {
+    // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
+    unsafe { shim::rspl_param_set_age_ms(ms) }
+}

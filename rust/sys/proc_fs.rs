@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe wrappers of procfs entries and seq_file output.
+
+use crate::sys::shim;
+use core::{fmt, marker::PhantomData, ptr::NonNull};
+use kernel::{prelude::*, str::CStr};
+
+/// A procfs directory or file, removed (with what is below it) when dropped.
+///
+/// # Invariants
+///
+/// `ptr` points to a live `proc_dir_entry` that this value created and
+/// that nothing else removes.
+pub(crate) struct ProcEntry {
+    ptr: NonNull<shim::proc_dir_entry>,
+}
+
+// SAFETY: a `proc_dir_entry` may be removed from any thread.
+unsafe impl Send for ProcEntry {}
+// SAFETY: `ProcEntry` has no `&self` method that changes the entry.
+unsafe impl Sync for ProcEntry {}
+
+impl ProcEntry {
+    fn parent_ptr(parent: Option<&ProcEntry>) -> *mut shim::proc_dir_entry {
+        parent.map_or(core::ptr::null_mut(), |p| p.ptr.as_ptr())
+    }
+
+    /// Creates directory `name` under `parent` (under `/proc` for `None`).
+    pub(crate) fn mkdir(name: &CStr, parent: Option<&ProcEntry>) -> Result<Self> {
+        // SAFETY: `name` is NUL-terminated; the parent pointer is null or
+        // live by the type invariant of `parent`.
+        let ptr = unsafe { shim::rspl_proc_mkdir(name.as_char_ptr(), Self::parent_ptr(parent)) };
+        // procfs gives no reason; an existing name is the likely one.
+        NonNull::new(ptr).map(|ptr| Self { ptr }).ok_or(EEXIST)
+    }
+
+    /// Creates the read-only file `name` under `parent` whose content is
+    /// written by `proc_report::rspl_report_show` for report `kind`.
+    pub(crate) fn create_report(name: &CStr, parent: &ProcEntry, kind: u32) -> Result<Self> {
+        // SAFETY: `name` is NUL-terminated and `parent` is live.
+        let ptr =
+            unsafe { shim::rspl_proc_create_report(name.as_char_ptr(), parent.ptr.as_ptr(), kind) };
+        NonNull::new(ptr).map(|ptr| Self { ptr }).ok_or(ENOMEM)
+    }
+}
+
+impl Drop for ProcEntry {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant the entry is live and ours; after
+        // this call it is never used again. proc_remove() waits for readers.
+        unsafe { shim::rspl_proc_remove(self.ptr.as_ptr()) };
+    }
+}
+
+/// The output of one `show` call of a seq_file, written with `write!`.
+///
+/// # Invariants
+///
+/// `m` points to the seq_file of a `show` call that lasts at least `'a`.
+pub(crate) struct SeqFile<'a> {
+    m: NonNull<shim::seq_file>,
+    _show: PhantomData<&'a mut shim::seq_file>,
+}
+
+impl SeqFile<'_> {
+    /// # Safety
+    ///
+    /// `m` must be the seq_file passed to a `show` callback that is running
+    /// and that outlives the returned value.
+    pub(crate) unsafe fn from_raw(m: NonNull<shim::seq_file>) -> Self {
+        Self {
+            m,
+            _show: PhantomData,
+        }
+    }
+}
+
+impl fmt::Write for SeqFile<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // SAFETY: `m` is the live seq_file of the running `show` (type
+        // invariant); `s` is valid for `s.len()` bytes.
+        let ret = unsafe { shim::rspl_seq_write(self.m.as_ptr(), s.as_ptr().cast(), s.len() as _) };
+        // On overflow seq_file retries `show` with a larger buffer: stop
+        // formatting now.
+        if ret == 0 {
+            Ok(())
+        } else {
+            Err(fmt::Error)
+        }
+    }
+}
+
+/// Whether `path` names an existing file or directory.
+pub(crate) fn path_exists(path: &CStr) -> bool {
+    // SAFETY: `path` is NUL-terminated.
+    unsafe { shim::rspl_path_exists(path.as_char_ptr()) != 0 }
+}
+
+#[cfg(CONFIG_KUNIT)]
+/// Reads up to `buf.len()` bytes of the file at `path` the way a reader in
+/// user space would; returns how many bytes were read.
+pub(crate) fn read_file(path: &CStr, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: `path` is NUL-terminated and `buf` is writable for its length.
+    let ret = unsafe {
+        shim::rspl_read_file(path.as_char_ptr(), buf.as_mut_ptr().cast(), buf.len() as _)
+    };
+    if ret < 0 {
+        Err(Error::from_errno(ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+#[cfg(CONFIG_KUNIT)]
+/// Writes `data` to the file at `path` (e.g. a `/proc/sys` knob).
+pub(crate) fn write_file(path: &CStr, data: &[u8]) -> Result<usize> {
+    // SAFETY: `path` is NUL-terminated and `data` readable for its length.
+    let ret =
+        unsafe { shim::rspl_write_file(path.as_char_ptr(), data.as_ptr().cast(), data.len() as _) };
+    if ret < 0 {
+        Err(Error::from_errno(ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}
