@@ -110,9 +110,9 @@ struct Rspl {
     // Dropped in order: the module watch, CPU hotplug and reclaim first
     // (they walk the caches and move the report), then the report, then
     // the caches.
-    _watch: services::module_watch::ModuleWatch,
-    _hotplug: services::cpu_hotplug::CpuHotplug,
-    _reclaim: services::reclaim::Reclaim,
+    _watch: sys::module_watch::ModuleWatch,
+    _hotplug: sys::cpu_hotplug::CpuHotplug,
+    _reclaim: sys::reclaim::Reclaim,
     _report: report::places::ReportPlaces,
     _registry: services::registry::Installed,
 }
@@ -121,9 +121,9 @@ impl kernel::Module for Rspl {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = services::registry::Installed::new()?;
         let report = report::places::ReportPlaces::new()?;
-        let reclaim = services::reclaim::Reclaim::new()?;
-        let hotplug = services::cpu_hotplug::CpuHotplug::new()?;
-        let watch = services::module_watch::ModuleWatch::new()?;
+        let reclaim = sys::reclaim::Reclaim::new()?;
+        let hotplug = services::cpu_hotplug::watch()?;
+        let watch = sys::module_watch::ModuleWatch::new()?;
         // With the watch on: an SPL loading from now on is seen coming.
         if report.claim_spl_dir() {
             pr_info!("loaded; report at /proc/spl/kmem/slab and /proc/rspl/kmem/slab\n");

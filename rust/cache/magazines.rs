@@ -18,11 +18,14 @@
 //! be stuck in the same reclaim (`tests/RELIABILITY.md`, item 8). A dead
 //! CPU's magazine is given back by the CPU-hotplug teardown.
 
-use crate::{services::cpu_hotplug::DeadCpu, slab::magazine::Magazine, sys::shim, sys::this_cpu};
+use crate::{
+    slab::magazine::Magazine,
+    sys::cpu_hotplug::DeadCpu,
+    sys::percpu::{self, PerCpuBlock},
+    sys::this_cpu,
+};
 use core::{
-    ffi::c_void,
     ops::{Deref, DerefMut},
-    ptr::NonNull,
     sync::atomic::{compiler_fence, AtomicBool, AtomicU32, AtomicU8, Ordering},
 };
 use kernel::prelude::*;
@@ -49,23 +52,15 @@ const RETRIES: u32 = 8;
 ///
 /// # Invariants
 ///
-/// `block` is a per-CPU block from `rspl_percpu_alloc`, freed on drop,
-/// whose every copy is a zeroed-then-used `CpuMagazine` followed by `cap`
+/// Every copy of `block` is a zeroed-then-used `CpuMagazine` followed by `cap`
 /// rounds. A copy's rounds and bookkeeping are used only by a context that
 /// set its `held` byte when it was clear: code on its CPU with preemption
 /// off, an IPI on its CPU, or its dead CPU's hotplug teardown; or with
 /// `&mut self`. Other CPUs only read `len`.
 pub(crate) struct Magazines {
-    block: NonNull<c_void>,
+    block: PerCpuBlock,
     cap: usize,
 }
-
-// SAFETY: the block belongs to the cache alone and is freed wherever the
-// cache drops.
-unsafe impl Send for Magazines {}
-// SAFETY: shared, each copy is used only by the context that holds its
-// byte (invariant); other CPUs read atomics only.
-unsafe impl Sync for Magazines {}
 
 /// What a use of this CPU's magazine gave, and whether a reschedule
 /// became due when preemption came back on: then the caller must call
@@ -116,11 +111,9 @@ impl Magazines {
             .checked_mul(core::mem::size_of::<usize>())
             .and_then(|b| b.checked_add(ROUNDS))
             .ok_or(EINVAL)?;
-        // SAFETY: any size and a power-of-two alignment may be asked.
-        let block = unsafe { shim::rspl_percpu_alloc(bytes as _, 8) };
         // INVARIANT: zeroed copies: every header clear, every length 0.
         Ok(Self {
-            block: NonNull::new(block).ok_or(ENOMEM)?,
+            block: PerCpuBlock::new(bytes)?,
             cap,
         })
     }
@@ -132,9 +125,7 @@ impl Magazines {
 
     /// The address of CPU `cpu`'s copy, if `cpu` is possible.
     fn copy_of(&self, cpu: u32) -> Option<usize> {
-        // SAFETY: `block` is a live per-CPU block (invariant).
-        let p = unsafe { shim::rspl_percpu_ptr(self.block.as_ptr(), cpu) };
-        (!p.is_null()).then_some(p as usize)
+        self.block.copy_of(cpu)
     }
 
     /// The header of the copy at `addr`, which callers took from
@@ -193,7 +184,7 @@ impl Magazines {
     #[inline(always)]
     pub(crate) fn hold_local(&self) -> Option<Held<'_>> {
         this_cpu::preempt_disable();
-        let addr = this_cpu::this_cpu_ptr(self.block.as_ptr() as usize);
+        let addr = this_cpu::this_cpu_ptr(self.block.percpu_addr());
         let held = self.try_hold(addr, true);
         if held.is_none() {
             this_cpu::preempt_enable();
@@ -212,7 +203,7 @@ impl Magazines {
         f: impl FnOnce(&mut Magazine<'_>) -> T,
     ) -> Local<T> {
         this_cpu::preempt_disable();
-        let addr = this_cpu::this_cpu_ptr(self.block.as_ptr() as usize);
+        let addr = this_cpu::this_cpu_ptr(self.block.percpu_addr());
         let value = match self.try_hold(addr, false) {
             Some(mut held) => f(&mut held),
             None => busy,
@@ -245,40 +236,25 @@ impl Magazines {
     /// Process context with IRQs on, holding no spinlock that `f` takes
     /// (the IPIs would wait for it forever).
     pub(crate) fn on_each_cpu<F: Fn(&mut Magazine<'_>) + Sync>(&self, f: F) {
-        /// # Safety
-        ///
-        /// `info` points to a live `(&Magazines, &F)`; runs with IRQs off.
-        unsafe extern "C" fn call<F: Fn(&mut Magazine<'_>) + Sync>(info: *mut c_void) {
-            // SAFETY: `info` is the pair below, alive until the IPIs that
-            // carry it have all run (the senders wait).
-            let (this, f) = unsafe { &*info.cast::<(&Magazines, &F)>() };
-            // SAFETY: an IPI runs with IRQs off.
-            let cpu = unsafe { shim::rspl_this_cpu() };
-            let Some(addr) = this.copy_of(cpu) else {
+        let call = |cpu: u32| {
+            let Some(addr) = self.copy_of(cpu) else {
                 return;
             };
-            match this.try_hold(addr, false) {
+            match self.try_hold(addr, false) {
                 Some(mut held) => f(&mut held),
-                None => this.header(addr).missed.store(true, Ordering::Relaxed),
+                None => self.header(addr).missed.store(true, Ordering::Relaxed),
             }
-        }
-        let info: (&Magazines, &F) = (self, &f);
-        let info = &info as *const (&Magazines, &F) as *mut c_void;
-        // SAFETY: `call::<F>` matches the callback type and `info`
-        // outlives the call, which waits for every CPU.
-        unsafe { shim::rspl_on_each_cpu(Some(call::<F>), info) };
-        for cpu in 0..nr_cpu_ids() {
+        };
+        percpu::on_each_cpu(&call);
+        for cpu in 0..percpu::nr_cpu_ids() {
             let Some(addr) = self.copy_of(cpu) else {
                 continue;
             };
             let missed = &self.header(addr).missed;
             for _ in 0..RETRIES {
-                if !missed.swap(false, Ordering::Relaxed) {
-                    break;
-                }
-                // SAFETY: as above, for one CPU. An offline CPU's magazine
-                // is the hotplug teardown's to give back.
-                if unsafe { shim::rspl_on_cpu(cpu, Some(call::<F>), info) } != 0 {
+                // An offline CPU's magazine is the hotplug teardown's to
+                // give back.
+                if !missed.swap(false, Ordering::Relaxed) || !percpu::on_cpu(cpu, &call) {
                     break;
                 }
             }
@@ -288,7 +264,7 @@ impl Magazines {
     /// Runs `f` on every CPU's magazine, online or not: `&mut self` proves
     /// that no CPU is using them.
     pub(crate) fn for_each_mut(&mut self, mut f: impl FnMut(&mut Magazine<'_>)) {
-        for cpu in 0..nr_cpu_ids() {
+        for cpu in 0..percpu::nr_cpu_ids() {
             if let Some(addr) = self.copy_of(cpu) {
                 // SAFETY: `&mut self`: nothing else uses any copy.
                 let mut held = unsafe { self.held_at(addr, false) };
@@ -299,22 +275,9 @@ impl Magazines {
 
     /// Objects in every CPU's magazine; exact when the CPUs are quiet.
     pub(crate) fn gauge_sum(&self) -> usize {
-        (0..nr_cpu_ids())
+        (0..percpu::nr_cpu_ids())
             .filter_map(|cpu| self.copy_of(cpu))
             .map(|addr| self.header(addr).len.load(Ordering::Relaxed) as usize)
             .sum()
     }
-}
-
-impl Drop for Magazines {
-    fn drop(&mut self) {
-        // SAFETY: `block` came from `rspl_percpu_alloc` and is freed once;
-        // `&mut self`: no CPU uses it.
-        unsafe { shim::rspl_percpu_free(self.block.as_ptr()) };
-    }
-}
-
-fn nr_cpu_ids() -> u32 {
-    // SAFETY: reads a value fixed at boot.
-    unsafe { shim::rspl_nr_cpu_ids() }
 }

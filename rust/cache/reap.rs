@@ -7,7 +7,7 @@
 
 use super::{Cache, Source};
 use crate::{
-    cache::complaints::Mistake, services::cpu_hotplug::DeadCpu, services::registry, sys::flags::*,
+    cache::complaints::Mistake, services::registry, sys::cpu_hotplug::DeadCpu, sys::flags::*,
     sys::memory, sys::reap_lock::ReapGuard,
 };
 

@@ -3,48 +3,18 @@
 //! rspl's report files under `/proc/<top>/kmem/`: `slab` (OpenZFS's
 //! format), and in rspl's own tree `stalls` and `reclaim` (rspl's
 //! counters), with their `show`. Where they are created is
-//! `report_places`' business.
+//! `report/places.rs`' business.
 
+pub(crate) use crate::sys::proc_fs::ReportKind;
 use crate::{
     report::format,
     report::stats_format,
     services::reclaim_stats,
-    sys::proc_fs::{ProcEntry, SeqFile},
-    sys::shim,
+    sys::proc_fs::{ProcEntry, RawSeqFile, SeqFile},
 };
 use core::{fmt::Write, ptr::NonNull};
 use kernel::ffi::c_int;
 use kernel::{c_str, prelude::*, str::CStr};
-
-/// What a report file shows (`enum rspl_report_kind` of the shim).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ReportKind {
-    /// `slab`: OpenZFS's `/proc/spl/kmem/slab`, byte for byte.
-    Slab,
-    /// `stalls`: each cache's grows, waits and emergency objects.
-    Stalls,
-    /// `reclaim`: shrinker and reap calls and their cost.
-    Reclaim,
-}
-
-impl ReportKind {
-    fn from_raw(kind: u32) -> Option<Self> {
-        match kind {
-            shim::rspl_report_kind_RSPL_REPORT_SLAB => Some(Self::Slab),
-            shim::rspl_report_kind_RSPL_REPORT_STALLS => Some(Self::Stalls),
-            shim::rspl_report_kind_RSPL_REPORT_RECLAIM => Some(Self::Reclaim),
-            _ => None,
-        }
-    }
-
-    fn raw(self) -> u32 {
-        match self {
-            Self::Slab => shim::rspl_report_kind_RSPL_REPORT_SLAB,
-            Self::Stalls => shim::rspl_report_kind_RSPL_REPORT_STALLS,
-            Self::Reclaim => shim::rspl_report_kind_RSPL_REPORT_RECLAIM,
-        }
-    }
-}
 
 /// `/proc/<top>/kmem/` and its report files, removed when dropped.
 pub(crate) struct ReportTree {
@@ -69,10 +39,7 @@ impl ReportTree {
                 ReportKind::Stalls => c_str!("stalls"),
                 ReportKind::Reclaim => c_str!("reclaim"),
             };
-            files.push(
-                ProcEntry::create_report(name, &kmem, kind.raw())?,
-                GFP_KERNEL,
-            )?;
+            files.push(ProcEntry::create_report(name, &kmem, kind)?, GFP_KERNEL)?;
         }
         Ok(Self {
             _files: files,
@@ -109,7 +76,7 @@ fn write_report(w: &mut impl Write, kind: ReportKind) -> core::fmt::Result {
 /// # Safety
 ///
 /// `m` must be the seq_file of a running `show` call.
-pub(crate) unsafe fn show(m: NonNull<shim::seq_file>, kind: ReportKind) -> c_int {
+pub(crate) unsafe fn show(m: NonNull<RawSeqFile>, kind: ReportKind) -> c_int {
     // SAFETY: the caller passes the seq_file of the running `show`.
     let mut out = unsafe { SeqFile::from_raw(m) };
     // An overflow is not an error: seq_file retries with a larger buffer.
@@ -143,7 +110,7 @@ pub(crate) extern "C" fn rspl_report_size(kind: u32) -> kernel::ffi::c_ulong {
 ///
 /// `m` must be the seq_file of a running `show` call.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn rspl_report_show(m: *mut shim::seq_file, kind: u32) -> c_int {
+pub(crate) unsafe extern "C" fn rspl_report_show(m: *mut RawSeqFile, kind: u32) -> c_int {
     let (Some(m), Some(kind)) = (NonNull::new(m), ReportKind::from_raw(kind)) else {
         return EINVAL.to_errno();
     };

@@ -1,32 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Other modules loading and unloading (rust/sys/module_watch.c calls in): a
+//! Other modules loading and unloading (`sys/module_watch.rs` registers the notifier): a
 //! module that goes has the caches it left torn down (`owners`), and
 //! OpenZFS's `spl.ko` is handed `/proc/spl` as it comes and gives it back
-//! as it goes (`report_places`).
+//! as it goes (`report/places.rs`).
 
-use crate::{report::places, services::owners, sys::shim};
+use crate::{report::places, services::owners};
 use core::ffi::c_void;
-use kernel::{ffi::c_char, prelude::*, str::CStr};
-
-/// The module notifier, registered while this value lives.
-pub(crate) struct ModuleWatch(());
-
-impl ModuleWatch {
-    pub(crate) fn new() -> Result<Self> {
-        // SAFETY: registers the shim's module notifier, undone in `drop`;
-        // its callbacks are the functions below.
-        kernel::error::to_result(unsafe { shim::rspl_module_watch_start() })?;
-        Ok(Self(()))
-    }
-}
-
-impl Drop for ModuleWatch {
-    fn drop(&mut self) {
-        // SAFETY: started in `new`; waits for a callback still running.
-        unsafe { shim::rspl_module_watch_stop() };
-    }
-}
+use kernel::{ffi::c_char, str::CStr};
 
 /// Module `name` is about to run its init.
 ///

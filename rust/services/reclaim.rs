@@ -2,30 +2,11 @@
 
 //! Memory back to the system without being asked by a cache's user: the
 //! shrinker reaps caches under memory pressure, and the aging tick returns
-//! what idle magazines and empty slabs hold (rust/sys/reclaim.c runs both).
+//! what idle magazines and empty slabs hold (`sys/reclaim.rs` registers both).
 
-use crate::{cache::Cache, services::reclaim_stats, services::registry, sys::shim};
+use crate::{cache::Cache, services::reclaim_stats, services::registry};
 use core::sync::atomic::Ordering;
-use kernel::{ffi::c_ulong, prelude::*};
-
-/// The shrinker and the aging tick, registered while this value lives.
-pub(crate) struct Reclaim(());
-
-impl Reclaim {
-    pub(crate) fn new() -> Result<Self> {
-        // SAFETY: registers the shim's shrinker and work item, undone in
-        // `drop`; their callbacks are the functions below.
-        kernel::error::to_result(unsafe { shim::rspl_reclaim_start() })?;
-        Ok(Self(()))
-    }
-}
-
-impl Drop for Reclaim {
-    fn drop(&mut self) {
-        // SAFETY: started in `new`; waits for callbacks still running.
-        unsafe { shim::rspl_reclaim_stop() };
-    }
-}
+use kernel::ffi::c_ulong;
 
 /// Objects the shrinker could free now: one atomic load, no lock and no
 /// allocation (the caches keep the count up to date on their slow paths).

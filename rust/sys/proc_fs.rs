@@ -6,6 +6,40 @@ use crate::sys::shim;
 use core::{fmt, marker::PhantomData, ptr::NonNull};
 use kernel::{prelude::*, str::CStr};
 
+/// The C `struct seq_file`, opaque to Rust.
+pub(crate) type RawSeqFile = shim::seq_file;
+
+/// What a report file shows (`enum rspl_report_kind` of the shim).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReportKind {
+    /// `slab`: OpenZFS's `/proc/spl/kmem/slab`, byte for byte.
+    Slab,
+    /// `stalls`: each cache's grows, waits and emergency objects.
+    Stalls,
+    /// `reclaim`: shrinker and reap calls and their cost.
+    Reclaim,
+}
+
+impl ReportKind {
+    /// The kind C's `enum rspl_report_kind` value `kind` names.
+    pub(crate) fn from_raw(kind: u32) -> Option<Self> {
+        match kind {
+            shim::rspl_report_kind_RSPL_REPORT_SLAB => Some(Self::Slab),
+            shim::rspl_report_kind_RSPL_REPORT_STALLS => Some(Self::Stalls),
+            shim::rspl_report_kind_RSPL_REPORT_RECLAIM => Some(Self::Reclaim),
+            _ => None,
+        }
+    }
+
+    fn raw(self) -> u32 {
+        match self {
+            Self::Slab => shim::rspl_report_kind_RSPL_REPORT_SLAB,
+            Self::Stalls => shim::rspl_report_kind_RSPL_REPORT_STALLS,
+            Self::Reclaim => shim::rspl_report_kind_RSPL_REPORT_RECLAIM,
+        }
+    }
+}
+
 /// A procfs directory or file, removed (with what is below it) when dropped.
 ///
 /// # Invariants
@@ -36,11 +70,12 @@ impl ProcEntry {
     }
 
     /// Creates the read-only file `name` under `parent` whose content is
-    /// written by `proc_report::rspl_report_show` for report `kind`.
-    pub(crate) fn create_report(name: &CStr, parent: &ProcEntry, kind: u32) -> Result<Self> {
+    /// written by `rspl_report_show` (`report/files.rs`) for report `kind`.
+    pub(crate) fn create_report(name: &CStr, parent: &ProcEntry, kind: ReportKind) -> Result<Self> {
         // SAFETY: `name` is NUL-terminated and `parent` is live.
-        let ptr =
-            unsafe { shim::rspl_proc_create_report(name.as_char_ptr(), parent.ptr.as_ptr(), kind) };
+        let ptr = unsafe {
+            shim::rspl_proc_create_report(name.as_char_ptr(), parent.ptr.as_ptr(), kind.raw())
+        };
         NonNull::new(ptr).map(|ptr| Self { ptr }).ok_or(ENOMEM)
     }
 }
@@ -59,8 +94,8 @@ impl Drop for ProcEntry {
 ///
 /// `m` points to the seq_file of a `show` call that lasts at least `'a`.
 pub(crate) struct SeqFile<'a> {
-    m: NonNull<shim::seq_file>,
-    _show: PhantomData<&'a mut shim::seq_file>,
+    m: NonNull<RawSeqFile>,
+    _show: PhantomData<&'a mut RawSeqFile>,
 }
 
 impl SeqFile<'_> {
@@ -68,7 +103,7 @@ impl SeqFile<'_> {
     ///
     /// `m` must be the seq_file passed to a `show` callback that is running
     /// and that outlives the returned value.
-    pub(crate) unsafe fn from_raw(m: NonNull<shim::seq_file>) -> Self {
+    pub(crate) unsafe fn from_raw(m: NonNull<RawSeqFile>) -> Self {
         Self {
             m,
             _show: PhantomData,
