@@ -32,15 +32,22 @@ const INDEX_MASK: usize = SLOTS_PER_PAGE * PAGES - 1;
 const _: () = assert!(INDEX_MASK < 1 << SLOT_BITS && (INDEX_MASK + 1).is_power_of_two());
 
 /// Set in a free slot's `handle` word, above the slot's index: no handle
-/// has it, so a free slot matches no lookup.
-const FREE: usize = 1 << (SLOT_BITS - 1);
+/// has it.
+pub(crate) const FREE: usize = 1 << (SLOT_BITS - 1);
 const _: () = assert!(FREE > INDEX_MASK);
+
+/// The word of free slot `index` whose next cache gets `generation`. Its
+/// low bits are not `index` (bit 0 differs), so neither a real handle nor
+/// a made-up one, whose low bits pick slot `index`, ever equals it: a
+/// lookup never matches a free slot, 0 and `FREE` included.
+const fn free_word(index: usize, generation: usize) -> usize {
+    (generation << SLOT_BITS) | FREE | ((index ^ 1) & INDEX_MASK)
+}
 
 /// One cache's place in the table: 16 bytes, so that a lookup indexes it
 /// with a shift.
 struct Slot {
-    /// The live handle of this slot. A free slot holds 0 if it was never
-    /// used, or else `FREE` with the generation its next cache gets.
+    /// The live handle of this slot, or `free_word` for a free one.
     handle: AtomicUsize,
     /// The cache; valid while `handle` is its handle (the registry holds
     /// a reference). Set before the handle is published and left as it
@@ -53,18 +60,26 @@ struct Page {
     slots: [Slot; SLOTS_PER_PAGE],
 }
 
-// SAFETY: all-zero atomics are valid values: a page of free slots.
+// SAFETY: all-zero atomics are valid values.
 unsafe impl Zeroable for Page {}
 
 /// What every entry of the table points to until `assign` gives it a page
 /// of its own: free slots, so that a lookup needs no null check either.
-static UNUSED: Page = Page {
-    slots: [const {
+/// Slot `j` stands for slot `j` of every page: its free word's low bits
+/// differ from `j` in bit 0, so from every index it stands for.
+static UNUSED: Page = {
+    let mut slots = [const {
         Slot {
             handle: AtomicUsize::new(0),
             cache: AtomicPtr::new(null_mut()),
         }
-    }; SLOTS_PER_PAGE],
+    }; SLOTS_PER_PAGE];
+    let mut j = 0;
+    while j < SLOTS_PER_PAGE {
+        slots[j].handle = AtomicUsize::new(free_word(j, 0));
+        j += 1;
+    }
+    Page { slots }
 };
 
 const fn unused() -> *mut Page {
@@ -97,10 +112,10 @@ pub(crate) unsafe fn lookup<'a>(handle: usize) -> Option<&'a Cache> {
     if slot.handle.load(Ordering::Acquire) != handle {
         return None;
     }
-    // SAFETY: `handle` is the slot's live handle, so `cache` is the cache
-    // the registry holds (stored before the handle), until `release`
-    // (the caller's contract).
-    // (non-null, as set before the handle was published).
+    // SAFETY: a free slot's word matches no handle (`free_word`), so
+    // `handle` is the slot's live handle and `cache` the cache the
+    // registry holds (stored, non-null, before the handle was published),
+    // until `release` (the caller's contract).
     Some(unsafe { NonNull::new_unchecked(slot.cache.load(Ordering::Relaxed)).as_ref() })
 }
 
@@ -114,11 +129,16 @@ pub(crate) fn assign(cache: &Cache) -> Result<usize> {
     for (p, entry) in TABLE.iter().enumerate() {
         if entry.load(Ordering::Acquire) == unused() {
             let new = KBox::init(kernel::init::zeroed::<Page>(), GFP_KERNEL)?;
+            for (j, slot) in new.slots.iter().enumerate() {
+                slot.handle
+                    .store(free_word(p * SLOTS_PER_PAGE + j, 0), Ordering::Relaxed);
+            }
+            // Publishes the free words with the page.
             entry.store(KBox::into_raw(new), Ordering::Release);
         }
         for (j, slot) in page(p).slots.iter().enumerate() {
             let old = slot.handle.load(Ordering::Relaxed);
-            if old != 0 && old & FREE == 0 {
+            if old & FREE == 0 {
                 continue;
             }
             // Generation 0 is never used: a handle has bits above the slot.
@@ -154,7 +174,26 @@ pub(crate) fn release(handle: usize) {
     // The next generation wraps within the handle's bits, skipping 0.
     let next = ((handle >> SLOT_BITS) + 1) & (usize::MAX >> (SLOT_BITS + 1));
     slot.handle
-        .store((next.max(1) << SLOT_BITS) | FREE, Ordering::Release);
+        .store(free_word(i, next.max(1)), Ordering::Release);
+}
+
+/// How many slots the table has.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) const SLOTS: usize = INDEX_MASK + 1;
+
+/// The word slot `index` holds now, for tests.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn word_of(index: usize) -> usize {
+    let i = index & INDEX_MASK;
+    page(i / SLOTS_PER_PAGE).slots[i % SLOTS_PER_PAGE]
+        .handle
+        .load(Ordering::Relaxed)
+}
+
+/// Whether `word` marks a free slot.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn is_free_word(word: usize) -> bool {
+    word & FREE != 0
 }
 
 /// Frees the table's pages, at unload, once every slot is released.

@@ -8,7 +8,7 @@
 
 use super::helpers::{cache_of, create, create_with, slab_counts};
 use crate::cache::complaints::Mistake;
-use crate::capi::*;
+use crate::capi::{handles, *};
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
 use crate::{cache::Cache, report::format::RowCounts, sys::params};
@@ -452,6 +452,34 @@ fn stale_handles_are_refused(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// No lookup matches a free slot: a made-up handle equal to a free slot's
+/// word (0 and `FREE` for a slot never used) reaches no cache, before the
+/// first cache is made and after a destroy alike.
+fn free_slots_match_no_lookup(t: &mut Test) -> CaseResult {
+    let old = create("rspl_test_free_slot\0", BIG, 0, KMC_VMEM);
+    kassert!(t, !old.is_null());
+    // SAFETY: live, destroyed once: its slot is free now.
+    unsafe { rspl_kmem_cache_destroy(old) };
+    let mut free = 0;
+    for index in 0..handles::SLOTS {
+        let word = handles::word_of(index);
+        if !handles::is_free_word(word) {
+            continue;
+        }
+        free += 1;
+        // SAFETY: a free slot's word names no cache; nothing is used.
+        let hit = unsafe { handles::lookup(word) }.is_some();
+        kassert!(t, !hit, "slot {index}: free word {word:#x} matched");
+    }
+    kassert!(t, free > 0);
+    for bogus in [0, handles::FREE, handles::FREE | 1] {
+        // SAFETY: as above.
+        let hit = unsafe { handles::lookup(bogus) }.is_some();
+        kassert!(t, !hit, "{bogus:#x} matched");
+    }
+    Ok(())
+}
+
 fn null_and_absurd_arguments(t: &mut Test) -> CaseResult {
     // SAFETY: NULL caches are refused with a message.
     unsafe {
@@ -512,6 +540,7 @@ kunit_suite!(
         repeated_free_runs_no_destructor,
         mistakes_are_rate_limited,
         stale_handles_are_refused,
+        free_slots_match_no_lookup,
         null_and_absurd_arguments,
     ]
 );
