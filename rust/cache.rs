@@ -804,6 +804,12 @@ impl Cache {
         self.mags.gauge_sum()
     }
 
+    /// Rounds a CPU's magazine holds.
+    #[cfg(CONFIG_KUNIT)]
+    pub(crate) fn magazine_capacity(&self) -> usize {
+        self.mags.capacity()
+    }
+
     /// Bytes one object takes, its share of slab bookkeeping included.
     pub(crate) fn entry_size(&self) -> usize {
         match self.spec.placement {

@@ -17,12 +17,17 @@ use kernel::page::PAGE_SIZE;
 /// Aging ticks without use after which a magazine is flushed.
 const IDLE_TICKS: u8 = 2;
 
+/// The most rounds a magazine has: 8 KiB a CPU, well inside what one
+/// `alloc_percpu()` may ask (32 KiB), for any `spl_kmem_cache_magazine_size`.
+pub(crate) const MAX_CAPACITY: usize = 1024;
+
 /// The SPL's capacity for objects `stride` bytes apart, unless the
-/// `spl_kmem_cache_magazine_size` parameter sets one.
+/// `spl_kmem_cache_magazine_size` parameter sets one (at most
+/// `MAX_CAPACITY`).
 pub(crate) fn capacity_for(stride: usize) -> usize {
     let set = params::magazine_size() as usize;
     if set > 0 {
-        return set;
+        return set.min(MAX_CAPACITY);
     }
     match stride {
         s if s > 256 * PAGE_SIZE => 4,
@@ -50,7 +55,7 @@ pub(crate) struct Magazine<'a> {
 }
 
 impl Magazine<'_> {
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len.load(Relaxed) as usize
     }
 

@@ -33,7 +33,8 @@ RSPL_PARAM(spl_kmem_cache_max_size, 32, 0644, rspl_param_max_size_mb,
 RSPL_PARAM(spl_kmem_cache_slab_limit, 16384, 0644, rspl_param_slab_limit,
 	   "Objects up to this size pass through to a Linux kmem_cache");
 RSPL_PARAM(spl_kmem_cache_magazine_size, 0, 0444, rspl_param_magazine_size,
-	   "Default magazine size (0 = by object size)");
+	   "Default magazine size (0 = by object size; at most 1024)");
+RSPL_PARAM_SETTER(spl_kmem_cache_magazine_size, rspl_param_set_magazine_size);
 RSPL_PARAM(rspl_idle_age_ms, 2000, 0644, rspl_param_age_ms,
 	   "Aging tick: magazines and empty slabs unused for two ticks are returned (0 = no aging)");
 RSPL_PARAM_SETTER(rspl_idle_age_ms, rspl_param_set_age_ms);

@@ -53,6 +53,13 @@ pub(crate) fn set_kmem_debug(on: bool) {
     unsafe { shim::rspl_param_set_kmem_debug(on as u32) }
 }
 
+/// Sets `spl_kmem_cache_magazine_size` (tests; read-only to users).
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn set_magazine_size(rounds: u32) {
+    // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
+    unsafe { shim::rspl_param_set_magazine_size(rounds) }
+}
+
 /// Sets `rspl_idle_age_ms` (tests).
 #[cfg(CONFIG_KUNIT)]
 pub(crate) fn set_idle_age_ms(ms: u32) {

@@ -223,6 +223,7 @@ unsigned int rspl_param_age_ms(void);
 void rspl_param_set_age_ms(unsigned int ms);
 unsigned int rspl_param_kmem_debug(void);
 void rspl_param_set_kmem_debug(unsigned int on);
+void rspl_param_set_magazine_size(unsigned int rounds);
 unsigned int rspl_param_grow_timeout_ms(void);
 unsigned int rspl_param_inject_grow_delay_ms(void);
 void rspl_param_set_grow_timeout_ms(unsigned int ms);

@@ -7,11 +7,13 @@
 
 use super::helpers::{cache_of, create, slab_counts};
 use crate::capi::*;
+use crate::slab::magazine::MAX_CAPACITY;
 use crate::sys::flags::*;
 use crate::sys::kunit::{
     kassert, kassert_eq, kunit_suite, on_cpu, online_cpus, CaseResult, CpuOffline, Failed,
     StayOnCpu, Test,
 };
+use crate::sys::params;
 use crate::sys::vec_ext::VecExt;
 use core::ffi::c_void;
 use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
@@ -19,6 +21,36 @@ use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
 /// 132 KiB objects: over 32 pages, so magazines of 16 that move 8 at a
 /// time, and 8 objects per slab.
 const BIG: usize = 132 << 10;
+
+/// `spl_kmem_cache_magazine_size` set while this lives.
+struct MagazineSize;
+
+impl MagazineSize {
+    fn set(rounds: u32) -> Self {
+        params::set_magazine_size(rounds);
+        Self
+    }
+}
+
+impl Drop for MagazineSize {
+    fn drop(&mut self) {
+        params::set_magazine_size(0);
+    }
+}
+
+/// A magazine size past what a per-CPU block may hold is capped, not a
+/// failed create (`alloc_percpu()` refuses over 32 KiB a CPU, with a WARN).
+fn huge_magazine_size_is_capped(t: &mut Test) -> CaseResult {
+    let _size = MagazineSize::set(100_000);
+    let c = create("rspl_test_big_magazine\0", BIG, 0, KMC_VMEM);
+    kassert!(t, !c.is_null());
+    // SAFETY: `c` is live until destroyed below.
+    let capacity = unsafe { cache_of(c) }.magazine_capacity();
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    kassert_eq!(t, capacity, MAX_CAPACITY);
+    Ok(())
+}
 
 fn refill_takes_a_batch_and_flush_returns_the_oldest(t: &mut Test) -> CaseResult {
     let _here = StayOnCpu::new();
@@ -212,6 +244,7 @@ kunit_suite!(
     suite,
     "rspl_magazine",
     [
+        huge_magazine_size_is_capped,
         refill_takes_a_batch_and_flush_returns_the_oldest,
         reap_flushes_every_cpus_magazine,
         dead_cpus_magazine_goes_back,
