@@ -22,6 +22,7 @@ use crate::{
     slab::magazine::Magazine,
     sys::cpu_hotplug::DeadCpu,
     sys::percpu::{self, PerCpuBlock},
+    sys::reap_lock::ReapGuard,
     sys::this_cpu,
 };
 use core::{
@@ -229,13 +230,19 @@ impl Magazines {
 
     /// Runs `f` on every online CPU's magazine, each on its own CPU with
     /// IRQs off (by IPI), and returns when all have run. A CPU whose
-    /// magazine was held when its IPI came is tried again a few times.
+    /// magazine was held when its IPI came is tried again a few times;
+    /// after that it is left for the next flush.
     ///
     /// # Context
     ///
     /// Process context with IRQs on, holding no spinlock that `f` takes
-    /// (the IPIs would wait for it forever).
-    pub(crate) fn on_each_cpu<F: Fn(&mut Magazine<'_>) + Sync>(&self, f: F) {
+    /// (the IPIs would wait for it forever), and the cache's reap lock:
+    /// flushes run one at a time, so the `missed` marks are this one's.
+    pub(crate) fn on_each_cpu<F: Fn(&mut Magazine<'_>) + Sync>(
+        &self,
+        _one_at_a_time: &ReapGuard<'_>,
+        f: F,
+    ) {
         let call = |cpu: u32| {
             let Some(addr) = self.copy_of(cpu) else {
                 return;

@@ -10,6 +10,7 @@ use crate::{
     cache::complaints::Mistake, services::registry, sys::cpu_hotplug::DeadCpu, sys::flags::*,
     sys::memory, sys::reap_lock::ReapGuard,
 };
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Aging ticks an empty slab stays before it is freed.
 const SLAB_IDLE_TICKS: u32 = 2;
@@ -17,7 +18,8 @@ const SLAB_IDLE_TICKS: u32 = 2;
 impl Cache {
     /// Returns free memory now: flushes every CPU's magazine, calls the
     /// reclaim callback while it frees objects, then frees every empty
-    /// slab. Returns the objects the freed slabs held.
+    /// slab. Returns the objects freed: those the freed slabs held, or
+    /// for a pass-through cache those its magazines gave back to SLUB.
     ///
     /// # Context
     ///
@@ -48,13 +50,13 @@ impl Cache {
         Some(self.reap_locked(reaping, call_back))
     }
 
-    fn reap_locked(&self, _reaping: ReapGuard<'_>, call_back: bool) -> u64 {
+    fn reap_locked(&self, reaping: ReapGuard<'_>, call_back: bool) -> u64 {
         if !self.is_live() {
             return 0;
         }
         self.set_flag(KMC_BIT_REAPING);
         registry::reap_started();
-        self.flush_magazines(false);
+        let flushed = self.flush_magazines(&reaping, false);
         if let (true, Some(reclaim)) = (call_back, self.callbacks.reclaim) {
             for _ in 0..8 {
                 let before = self.objects_live();
@@ -67,16 +69,25 @@ impl Cache {
                 }
             }
         }
-        let freed = self.free_empty_slabs(0);
+        // A pass-through cache's magazine objects went back to SLUB: freed,
+        // as the shrinker counted them (`reclaimable`).
+        let freed = match &self.source {
+            Source::Slabs { .. } => self.free_empty_slabs(0),
+            Source::PassThrough { .. } => flushed,
+        };
         self.clear_flag(KMC_BIT_REAPING);
         registry::reap_finished();
         freed
     }
 
     /// One aging tick: flushes magazines unused since the last tick but
-    /// one, and frees slabs empty as long.
+    /// one, and frees slabs empty as long. Skipped while a reap of the
+    /// cache runs, which flushes everything anyway.
     pub(crate) fn age(&self) {
-        self.flush_magazines(true);
+        let Some(reaping) = self.reap_lock.try_lock() else {
+            return;
+        };
+        self.flush_magazines(&reaping, true);
         self.state.lock().slabs.tick_empty();
         self.free_empty_slabs(SLAB_IDLE_TICKS);
     }
@@ -94,18 +105,22 @@ impl Cache {
     }
 
     /// Flushes every CPU's magazine (only the idle ones for `only_idle`)
-    /// back to the slabs, each on its own CPU.
-    fn flush_magazines(&self, only_idle: bool) {
+    /// back to the slabs, each on its own CPU; returns the objects moved.
+    /// The reap lock keeps flushes of the cache one at a time.
+    fn flush_magazines(&self, reaping: &ReapGuard<'_>, only_idle: bool) -> u64 {
         if self.mags.gauge_sum() == 0 {
             // Every magazine is empty: no IPIs to an idle system.
-            return;
+            return 0;
         }
-        self.mags.on_each_cpu(|mag| {
+        let flushed = AtomicU64::new(0);
+        self.mags.on_each_cpu(reaping, |mag| {
             if only_idle && !mag.tick() {
                 return;
             }
+            flushed.fetch_add(mag.len() as u64, Ordering::Relaxed);
             self.flush_magazine(mag);
         });
+        flushed.into_inner()
     }
 
     /// Gives the magazine of a CPU that has gone offline back to the slabs.

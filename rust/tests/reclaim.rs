@@ -12,7 +12,8 @@ use crate::capi::*;
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
 use crate::{
-    cache::Cache, services::reclaim, sys::memory::msleep, sys::params, sys::proc_fs::write_file,
+    cache::Cache, services::reclaim, sys::linux_cache::LinuxCache, sys::memory::msleep,
+    sys::params, sys::proc_fs::write_file,
 };
 use core::{
     ffi::c_void,
@@ -261,6 +262,29 @@ fn shrinker_calls_back_only_for_fs_reclaim(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// A pass-through cache's reap reports the objects its magazine gave
+/// back to SLUB, which the shrinker counted as reclaimable: before, it
+/// reported none, and the kernel saw the shrinker free nothing.
+fn pass_through_reap_reports_what_it_gave_back(t: &mut Test) -> CaseResult {
+    let _here = StayOnCpu::new();
+    let c = create("rspl_test_reclaim_front\0", 256, 0, 0);
+    kassert!(t, !c.is_null());
+    // SAFETY: `c` is live until destroyed at the end.
+    let cache = unsafe { cache_of(c) };
+    let mut objs = [null_mut(); 10];
+    fill(t, c, &mut objs)?;
+    free_all(c, &objs);
+    let parked = cache.magazine_objects() as u64;
+    if LinuxCache::may_park() {
+        kassert!(t, parked > 0, "nothing parked in the magazine");
+    }
+    kassert_eq!(t, cache.reap(), parked);
+    kassert_eq!(t, cache.magazine_objects(), 0);
+    // SAFETY: live, destroyed once.
+    unsafe { rspl_kmem_cache_destroy(c) };
+    Ok(())
+}
+
 kunit_suite!(
     suite,
     "rspl_reclaim",
@@ -269,6 +293,7 @@ kunit_suite!(
         a_repeated_batch_keeps_its_slabs,
         shrinker_returns_free_memory,
         shrinker_skips_a_cache_being_reaped,
-        shrinker_calls_back_only_for_fs_reclaim
+        shrinker_calls_back_only_for_fs_reclaim,
+        pass_through_reap_reports_what_it_gave_back,
     ]
 );
