@@ -26,6 +26,7 @@ use crate::{
     sys::this_cpu,
 };
 use core::{
+    marker::PhantomData,
     ops::{Deref, DerefMut},
     sync::atomic::{compiler_fence, AtomicBool, AtomicU32, AtomicU8, Ordering},
 };
@@ -48,6 +49,15 @@ const ROUNDS: usize = core::mem::size_of::<CpuMagazine>().next_multiple_of(8);
 
 /// How often flushing tries again a CPU whose magazine was held.
 const RETRIES: u32 = 8;
+
+/// The address of one CPU's copy of a `Magazines` block.
+///
+/// # Invariants
+///
+/// Made only by `Magazines::copy_of` and `Magazines::local_copy`, from the
+/// block of the `Magazines` it is used with, which outlives it.
+#[derive(Clone, Copy)]
+struct CopyAddr(usize);
 
 /// A cache's magazines.
 ///
@@ -77,6 +87,8 @@ pub(crate) struct Held<'a> {
     mag: Magazine<'a>,
     held: &'a AtomicBool,
     preempt: bool,
+    /// Not `Send`: it must drop on the CPU that took it.
+    _cpu: PhantomData<*mut ()>,
 }
 
 impl<'a> Deref for Held<'a> {
@@ -124,17 +136,25 @@ impl Magazines {
         self.cap
     }
 
-    /// The address of CPU `cpu`'s copy, if `cpu` is possible.
-    fn copy_of(&self, cpu: u32) -> Option<usize> {
-        self.block.copy_of(cpu)
+    /// CPU `cpu`'s copy, if `cpu` is possible.
+    fn copy_of(&self, cpu: u32) -> Option<CopyAddr> {
+        // INVARIANT: a copy of this block.
+        self.block.copy_of(cpu).map(CopyAddr)
     }
 
-    /// The header of the copy at `addr`, which callers took from
-    /// `copy_of` or `this_cpu_ptr` of this block.
-    fn header(&self, addr: usize) -> &CpuMagazine {
-        // SAFETY: `addr` is a copy of the block, alive as long as `self`,
-        // and its header is only ever used through shared references.
-        unsafe { &*(addr as *const CpuMagazine) }
+    /// This CPU's copy; it stays this CPU's while preemption is off.
+    #[inline(always)]
+    fn local_copy(&self) -> CopyAddr {
+        // INVARIANT: a copy of this block.
+        CopyAddr(this_cpu::this_cpu_ptr(self.block.percpu_addr()))
+    }
+
+    /// The header of copy `addr`.
+    fn header(&self, addr: CopyAddr) -> &CpuMagazine {
+        // SAFETY: `addr` is a copy of this block (its invariant), alive as
+        // long as `self`, and its header is only ever used through shared
+        // references.
+        unsafe { &*(addr.0 as *const CpuMagazine) }
     }
 
     /// The magazine at `addr`, a copy of the block, for the context that
@@ -145,12 +165,12 @@ impl Magazines {
     /// The caller holds the copy's byte (set it when it was clear), or has
     /// `&mut self`, for `'a`.
     #[inline(always)]
-    unsafe fn held_at<'a>(&'a self, addr: usize, preempt: bool) -> Held<'a> {
+    unsafe fn held_at<'a>(&'a self, addr: CopyAddr, preempt: bool) -> Held<'a> {
         let head = self.header(addr);
         // SAFETY: the copy has `cap` rounds after its header (invariant),
         // used by the holder alone (the caller's contract).
         let rounds = unsafe {
-            core::slice::from_raw_parts_mut(addr.wrapping_add(ROUNDS) as *mut usize, self.cap)
+            core::slice::from_raw_parts_mut(addr.0.wrapping_add(ROUNDS) as *mut usize, self.cap)
         };
         // INVARIANT: the copy's length never exceeds `cap` (`Magazine`).
         Held {
@@ -162,12 +182,13 @@ impl Magazines {
             },
             held: &head.held,
             preempt,
+            _cpu: PhantomData,
         }
     }
 
     /// Takes the copy at `addr` if its byte is clear.
     #[inline(always)]
-    fn try_hold(&self, addr: usize, preempt: bool) -> Option<Held<'_>> {
+    fn try_hold(&self, addr: CopyAddr, preempt: bool) -> Option<Held<'_>> {
         let head = self.header(addr);
         if head.held.load(Ordering::Relaxed) {
             return None;
@@ -185,8 +206,7 @@ impl Magazines {
     #[inline(always)]
     pub(crate) fn hold_local(&self) -> Option<Held<'_>> {
         this_cpu::preempt_disable();
-        let addr = this_cpu::this_cpu_ptr(self.block.percpu_addr());
-        let held = self.try_hold(addr, true);
+        let held = self.try_hold(self.local_copy(), true);
         if held.is_none() {
             this_cpu::preempt_enable();
         }
@@ -204,8 +224,7 @@ impl Magazines {
         f: impl FnOnce(&mut Magazine<'_>) -> T,
     ) -> Local<T> {
         this_cpu::preempt_disable();
-        let addr = this_cpu::this_cpu_ptr(self.block.percpu_addr());
-        let value = match self.try_hold(addr, false) {
+        let value = match self.try_hold(self.local_copy(), false) {
             Some(mut held) => f(&mut held),
             None => busy,
         };
