@@ -159,8 +159,10 @@ void rspl_kmem_cache_destroy(struct rspl_kmem_cache *cache);
  * that arrives meanwhile and allocates from the same cache on this CPU is
  * served from the slabs, under the cache's spinlock.
  *
- * A KM_SLEEP call in atomic context is served as KM_NOSLEEP (reported),
- * and its constructor gets KM_NOSLEEP too. rspl sees atomic context as
+ * A KM_SLEEP call in atomic context is served as KM_NOSLEEP, and its
+ * constructor gets KM_NOSLEEP too; it is reported when it reaches the
+ * slabs (an object from this CPU's magazine needs no sleep, and the
+ * inline path does not look). rspl sees atomic context as
  * in_atomic() and irqs_disabled() show it: with CONFIG_PREEMPT_COUNT
  * (Debian's kernels have it) a held spinlock shows; without it, it does
  * not, and passing KM_NOSLEEP under a spinlock is the caller's duty.
@@ -192,12 +194,18 @@ void *rspl_kmem_cache_alloc(struct rspl_kmem_cache *cache, int kmflags);
  *   Other bad frees are found only when the object leaves the per-CPU
  *   magazine: refused and reported then, but the destructor has run, and
  *   until then the cache may hand the pointer out again.
- * - A cache passing through to a Linux kmem_cache is checked as SLUB
- *   checks: on a kernel with CONFIG_SLAB_FREELIST_HARDENED (Debian's),
+ * - A cache passing through to a Linux kmem_cache keeps freed objects in
+ *   a per-CPU magazine in front of it, as rspl's slabs do: it refuses at
+ *   once a free of the object freed just before on the same CPU (as
+ *   SLUB's CONFIG_SLAB_FREELIST_HARDENED does), and hands other bad frees
+ *   (another cache's object, an older double free) out again, unseen.
+ *   Under KASAN or init_on_free there is no magazine, and SLUB checks:
+ *   with memcg or SLUB debugging on (Debian's kernels have memcg),
  *   another cache's object is warned about and goes back to its own
  *   cache, and a double free of the last object freed is a BUG; other bad
  *   frees corrupt that cache. Its Linux cache is never merged with
- *   another, so the damage stays in the caller's cache.
+ *   another, so the damage stays in the caller's cache. A module cannot
+ *   see slub_debug: with it, set rspl_kmem_debug too.
  *
  * Use rspl_kmem_debug to find such bugs. A NULL @obj is refused
  * (reported).
