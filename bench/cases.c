@@ -16,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <rspl_test/file_io.h>
 #include <rspl/kmem_cache.h>
 #include "bench.h"
 
@@ -286,19 +287,11 @@ void bench_emergency(void)
 static u64 time_read(const char *path, char *buf, size_t len)
 {
 	u64 start = bench_now_ns();
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
 
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return 0;
 	/* 0 if it cannot be read from the kernel (a file with ->read). */
-	n = kernel_read(f, buf, len, &pos);
-	while (n > 0)
-		n = kernel_read(f, buf, len, &pos);
-	filp_close(f, NULL);
-	return n < 0 ? 0 : bench_now_ns() - start;
+	if (rspl_test_read_file(path, buf, len, true) <= 0)
+		return 0;
+	return bench_now_ns() - start;
 }
 
 /*
@@ -362,18 +355,12 @@ out:
 static void slab_row(const char *path, const char *name, char *buf, size_t len,
 		     long *slabs, long *emergency)
 {
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n, got = 0;
+	ssize_t got = rspl_test_read_file(path, buf, len - 1, false);
 	char *line, *end, row[64];
 
 	*slabs = *emergency = -1;
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
+	if (got < 0)
 		return;
-	while (got < len - 1 && (n = kernel_read(f, buf + got, len - 1 - got, &pos)) > 0)
-		got += n;
-	filp_close(f, NULL);
 	buf[got] = 0;
 	for (line = buf; line && *line; line = end ? end + 1 : NULL) {
 		end = strchr(line, '\n');

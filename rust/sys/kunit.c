@@ -10,6 +10,7 @@
 #include <linux/cpumask.h>
 #include <linux/preempt.h>
 #include <linux/workqueue.h>
+#include <rspl_test/file_io.h>
 #include "shim.h"
 
 void rspl_kunit_fail(struct kunit *test, const char *file, unsigned int line,
@@ -50,4 +51,14 @@ void rspl_kunit_migrate_disable(void)
 void rspl_kunit_migrate_enable(void)
 {
 	migrate_enable();
+}
+
+long rspl_read_file(const char *path, void *buf, unsigned long len)
+{
+	return rspl_test_read_file(path, buf, len, false);
+}
+
+long rspl_write_file(const char *path, const void *buf, unsigned long len)
+{
+	return rspl_test_write_file(path, buf, len);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! KUnit suites written in Rust (6.12 has no macro for them).
+//! Upstream: the `#[kunit_tests]` attribute (after 6.12) replaces it.
 //!
 //! [`kunit_suite!`] registers a suite by placing a pointer to its
 //! `struct kunit_suite` in the `.kunit_test_suites` section of the module:
@@ -12,6 +13,7 @@ use crate::sys::shim;
 use core::fmt;
 use kernel::bindings;
 use kernel::ffi::c_char;
+use kernel::{error::Error, error::Result, str::CStr};
 
 /// A case stopped at a failed assertion (already reported to KUnit).
 pub(crate) struct Failed;
@@ -272,5 +274,31 @@ impl Drop for StayOnCpu {
     fn drop(&mut self) {
         // SAFETY: balances `new`.
         unsafe { shim::rspl_kunit_migrate_enable() };
+    }
+}
+
+/// Reads up to `buf.len()` bytes of the file at `path` the way a reader in
+/// user space would; returns how many bytes were read.
+pub(crate) fn read_file(path: &CStr, buf: &mut [u8]) -> Result<usize> {
+    // SAFETY: `path` is NUL-terminated and `buf` is writable for its length.
+    let ret = unsafe {
+        shim::rspl_read_file(path.as_char_ptr(), buf.as_mut_ptr().cast(), buf.len() as _)
+    };
+    if ret < 0 {
+        Err(Error::from_errno(ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// Writes `data` to the file at `path` (e.g. a `/proc/sys` knob).
+pub(crate) fn write_file(path: &CStr, data: &[u8]) -> Result<usize> {
+    // SAFETY: `path` is NUL-terminated and `data` readable for its length.
+    let ret =
+        unsafe { shim::rspl_write_file(path.as_char_ptr(), data.as_ptr().cast(), data.len() as _) };
+    if ret < 0 {
+        Err(Error::from_errno(ret as i32))
+    } else {
+        Ok(ret as usize)
     }
 }

@@ -19,12 +19,16 @@
 		return READ_ONCE(name);				\
 	}
 
-/* The setter @set of parameter @name. */
+/* The setter @set of parameter @name, for the KUnit suites only. */
+#if IS_ENABLED(CONFIG_KUNIT)
 #define RSPL_PARAM_SETTER(name, set)				\
 	void set(unsigned int value)				\
 	{							\
 		WRITE_ONCE(name, value);			\
 	}
+#else
+#define RSPL_PARAM_SETTER(name, set)
+#endif
 
 RSPL_PARAM(spl_kmem_cache_obj_per_slab, 8, 0644, rspl_param_obj_per_slab,
 	   "Number of objects per slab");

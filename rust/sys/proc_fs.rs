@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Safe wrappers of procfs entries and seq_file output.
+//! Safe wrappers of procfs entries and seq_file output. Upstream:
+//! `kernel::seq_file` (after 6.12) would replace `SeqFile`; procfs has no
+//! Rust binding yet.
 
 use crate::sys::shim;
 use core::{fmt, marker::PhantomData, ptr::NonNull};
@@ -130,32 +132,4 @@ impl fmt::Write for SeqFile<'_> {
 pub(crate) fn path_exists(path: &CStr) -> bool {
     // SAFETY: `path` is NUL-terminated.
     unsafe { shim::rspl_path_exists(path.as_char_ptr()) != 0 }
-}
-
-#[cfg(CONFIG_KUNIT)]
-/// Reads up to `buf.len()` bytes of the file at `path` the way a reader in
-/// user space would; returns how many bytes were read.
-pub(crate) fn read_file(path: &CStr, buf: &mut [u8]) -> Result<usize> {
-    // SAFETY: `path` is NUL-terminated and `buf` is writable for its length.
-    let ret = unsafe {
-        shim::rspl_read_file(path.as_char_ptr(), buf.as_mut_ptr().cast(), buf.len() as _)
-    };
-    if ret < 0 {
-        Err(Error::from_errno(ret as i32))
-    } else {
-        Ok(ret as usize)
-    }
-}
-
-#[cfg(CONFIG_KUNIT)]
-/// Writes `data` to the file at `path` (e.g. a `/proc/sys` knob).
-pub(crate) fn write_file(path: &CStr, data: &[u8]) -> Result<usize> {
-    // SAFETY: `path` is NUL-terminated and `data` readable for its length.
-    let ret =
-        unsafe { shim::rspl_write_file(path.as_char_ptr(), data.as_ptr().cast(), data.len() as _) };
-    if ret < 0 {
-        Err(Error::from_errno(ret as i32))
-    } else {
-        Ok(ret as usize)
-    }
 }

@@ -34,14 +34,6 @@ void rspl_proc_remove(struct proc_dir_entry *entry);
 /* Whether @path names an existing file or directory (e.g. "/proc/spl"). */
 int rspl_path_exists(const char *path);
 int rspl_seq_write(struct seq_file *m, const void *data, unsigned long len);
-/*
- * Reads up to @len bytes of a file into @buf from kernel code (tests
- * check /proc/rspl/kmem/slab through the same path as cat). Returns the
- * number of bytes read or a negative errno.
- */
-long rspl_read_file(const char *path, void *buf, unsigned long len);
-/* Writes @len bytes of @buf to the file at @path; bytes or -errno. */
-long rspl_write_file(const char *path, const void *buf, unsigned long len);
 
 /*
  * Memory (rust/sys/memory.c). Every allocation that backs a slab or an
@@ -229,7 +221,7 @@ unsigned int rspl_param_inject_grow_delay_ms(void);
 void rspl_param_set_grow_timeout_ms(unsigned int ms);
 void rspl_param_set_inject_grow_delay_ms(unsigned int ms);
 
-/* KUnit (rust/sys/kunit.c) */
+/* KUnit and the suites' file access (rust/sys/kunit.c, CONFIG_KUNIT only) */
 void rspl_kunit_fail(struct kunit *test, const char *file, unsigned int line,
 		     const char *msg, unsigned long msg_len);
 /* Runs @fn(@arg) on CPU @cpu (work_on_cpu()); -EINVAL if it is offline. */
@@ -240,5 +232,13 @@ int rspl_kunit_cpu_online(unsigned int cpu);
 unsigned int rspl_kunit_online_cpus(void);
 void rspl_kunit_migrate_disable(void);
 void rspl_kunit_migrate_enable(void);
+/*
+ * Reads up to @len bytes of a file into @buf from kernel code (tests
+ * check /proc/rspl/kmem/slab through the same path as cat). Returns the
+ * number of bytes read or a negative errno.
+ */
+long rspl_read_file(const char *path, void *buf, unsigned long len);
+/* Writes @len bytes of @buf to the file at @path; bytes or -errno. */
+long rspl_write_file(const char *path, const void *buf, unsigned long len);
 
 #endif /* _RSPL_SHIM_H */

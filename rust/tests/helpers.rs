@@ -7,8 +7,8 @@ use crate::{
     cache::{Cache, Ctor, Dtor},
     capi::rspl_kmem_cache_create_owned,
     report::format,
+    sys::kunit::read_file,
     sys::params,
-    sys::proc_fs::read_file,
 };
 use core::{ffi::c_void, ptr::null_mut};
 use kernel::{

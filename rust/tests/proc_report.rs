@@ -10,8 +10,8 @@ use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
 use crate::{
     report::format::HEADER,
+    sys::kunit::{read_file, write_file},
     sys::memory::msleep,
-    sys::proc_fs::{read_file, write_file},
 };
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use kernel::{

@@ -12,8 +12,8 @@ use crate::capi::*;
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
 use crate::{
-    cache::Cache, services::reclaim, sys::linux_cache::LinuxCache, sys::memory::msleep,
-    sys::params, sys::proc_fs::write_file,
+    cache::Cache, services::reclaim, sys::kunit::write_file, sys::linux_cache::LinuxCache,
+    sys::memory::msleep, sys::params,
 };
 use core::{
     ffi::c_void,

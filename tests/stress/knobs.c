@@ -10,13 +10,12 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <rspl_test/file_io.h>
 #include "stress.h"
 
 int stress_write(const char *path, const char *fmt, ...)
 {
 	char text[64];
-	struct file *f;
-	loff_t pos = 0;
 	va_list args;
 	ssize_t n;
 	int len;
@@ -24,33 +23,17 @@ int stress_write(const char *path, const char *fmt, ...)
 	va_start(args, fmt);
 	len = vsnprintf(text, sizeof(text), fmt, args);
 	va_end(args);
-	f = filp_open(path, O_WRONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	n = kernel_write(f, text, len, &pos);
-	filp_close(f, NULL);
+	n = rspl_test_write_file(path, text, len);
 	return n == len ? 0 : (n < 0 ? n : -EIO);
 }
 
+/* Reads @path into @buf, NUL-terminated. */
 static ssize_t stress_read_once(const char *path, char *buf, size_t len)
 {
-	struct file *f;
-	loff_t pos = 0;
-	size_t got = 0;
-	ssize_t n = 0;
+	ssize_t n = rspl_test_read_file(path, buf, len - 1, false);
 
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	while (got < len - 1) {
-		n = kernel_read(f, buf + got, len - 1 - got, &pos);
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	filp_close(f, NULL);
-	buf[got] = '\0';
-	return n < 0 ? n : got;
+	buf[n < 0 ? 0 : n] = '\0';
+	return n;
 }
 
 ssize_t stress_read(const char *path, char *buf, size_t len)
