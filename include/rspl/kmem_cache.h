@@ -19,44 +19,7 @@
 #include <linux/init.h>
 #include <linux/types.h>
 
-/* Allocation flags (kmflags). */
-#define KM_SLEEP	0x0000	/* may sleep; never returns NULL */
-#define KM_NOSLEEP	0x0001	/* never sleeps; may return NULL */
-#define KM_PUSHPAGE	0x0004	/* called from the I/O path: no I/O to satisfy it */
-#define KM_ZERO		0x1000	/* zero the object */
-#define KM_FLAGS_MASK	(KM_NOSLEEP | KM_PUSHPAGE | KM_ZERO)
-
-/* Cache flags, and the cache's state bits that share their word. */
-#define KMC_BIT_NODEBUG		1	/* no debugging checks */
-#define KMC_BIT_KMEM		5	/* slabs of whole pages */
-#define KMC_BIT_VMEM		6	/* slabs from __vmalloc() */
-#define KMC_BIT_KVMEM		7	/* slabs from kvmalloc() */
-#define KMC_BIT_SLAB		8	/* objects from a Linux kmem_cache */
-#define KMC_BIT_DEADLOCKED	14	/* a grow timed out; state */
-#define KMC_BIT_GROWING		15	/* a grow is in flight; state */
-#define KMC_BIT_REAPING		16	/* being reaped; state */
-#define KMC_BIT_DESTROY		17	/* being destroyed; state */
-#define KMC_BIT_RECLAIMABLE	21	/* objects are reclaimable */
-
-#define KMC_NODEBUG	(1 << KMC_BIT_NODEBUG)
-#define KMC_KMEM	(1 << KMC_BIT_KMEM)
-#define KMC_VMEM	(1 << KMC_BIT_VMEM)
-#define KMC_KVMEM	(1 << KMC_BIT_KVMEM)
-#define KMC_SLAB	(1 << KMC_BIT_SLAB)
-#define KMC_DEADLOCKED	(1 << KMC_BIT_DEADLOCKED)
-#define KMC_GROWING	(1 << KMC_BIT_GROWING)
-#define KMC_REAPING	(1 << KMC_BIT_REAPING)
-#define KMC_DESTROY	(1 << KMC_BIT_DESTROY)
-#define KMC_RECLAIMABLE	(1 << KMC_BIT_RECLAIMABLE)
-
-/* The flags a caller may pass to rspl_kmem_cache_create(). */
-#define KMC_CREATE_MASK	(KMC_NODEBUG | KMC_KMEM | KMC_VMEM | KMC_KVMEM | \
-			 KMC_SLAB | KMC_RECLAIMABLE)
-
-/* Longest cache name, without its NUL. */
-#define RSPL_KMEM_CACHE_NAME_MAX	63
-/* Largest object. */
-#define RSPL_KMEM_CACHE_OBJ_MAX		(32UL << 20)
+#include <rspl/kmem_flags.h>
 
 struct module;
 struct rspl_kmem_cache;
@@ -307,12 +270,6 @@ struct seq_file;
  */
 int rspl_kmem_cache_report(struct seq_file *m);
 
-/* What rspl_kmem_cache_bytes() sums. */
-enum rspl_kmem_bytes {
-	RSPL_KMEM_SLAB_BYTES,	/* slab size times slabs */
-	RSPL_KMEM_ALLOC_BYTES,	/* object size times objects allocated */
-	RSPL_KMEM_MAX_BYTES,	/* object size times most objects allocated */
-};
 /**
  * rspl_kmem_cache_bytes() - Sums a slab figure over caches.
  * @mask: KMC_* flags; a cache counts when its flags have one of them.

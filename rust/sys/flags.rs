@@ -1,15 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The `KM_*` allocation flags and `KMC_*` cache flags of
-//! `include/rspl/kmem_cache.h`, with OpenZFS's values.
+//! The `KM_*` allocation flags and `KMC_*` cache flags of the C API, with
+//! OpenZFS's values: each taken from `include/rspl/kmem_flags.h` by
+//! bindgen (`flags_generated.rs`), typed here as the Rust code uses it.
+
+mod c {
+    #![allow(
+        non_camel_case_types,
+        non_upper_case_globals,
+        dead_code,
+        unreachable_pub,
+        clippy::all
+    )]
+    include!("flags_generated.rs");
+}
 
 /// No flag at all; only tests name it.
 #[cfg(CONFIG_KUNIT)]
-pub(crate) const KM_SLEEP: i32 = 0x0000;
-pub(crate) const KM_NOSLEEP: i32 = 0x0001;
-pub(crate) const KM_PUSHPAGE: i32 = 0x0004;
-pub(crate) const KM_ZERO: i32 = 0x1000;
-pub(crate) const KM_FLAGS_MASK: i32 = KM_NOSLEEP | KM_PUSHPAGE | KM_ZERO;
+pub(crate) const KM_SLEEP: i32 = c::KM_SLEEP as i32;
+pub(crate) const KM_NOSLEEP: i32 = c::KM_NOSLEEP as i32;
+pub(crate) const KM_PUSHPAGE: i32 = c::KM_PUSHPAGE as i32;
+pub(crate) const KM_ZERO: i32 = c::KM_ZERO as i32;
+pub(crate) const KM_FLAGS_MASK: i32 = c::KM_FLAGS_MASK as i32;
 
 /// The `KM_*` flags an allocation is served with: the caller's (checked
 /// against `KM_FLAGS_MASK`), with `KM_NOSLEEP` added when a sleeping call
@@ -49,29 +61,28 @@ impl KmFlags {
     }
 }
 
-pub(crate) const KMC_NODEBUG: u32 = 1 << 1;
-pub(crate) const KMC_KMEM: u32 = 1 << 5;
-pub(crate) const KMC_VMEM: u32 = 1 << 6;
-pub(crate) const KMC_KVMEM: u32 = 1 << 7;
-pub(crate) const KMC_SLAB: u32 = 1 << 8;
-pub(crate) const KMC_RECLAIMABLE: u32 = 1 << 21;
+pub(crate) const KMC_NODEBUG: u32 = c::KMC_NODEBUG;
+pub(crate) const KMC_KMEM: u32 = c::KMC_KMEM;
+pub(crate) const KMC_VMEM: u32 = c::KMC_VMEM;
+pub(crate) const KMC_KVMEM: u32 = c::KMC_KVMEM;
+pub(crate) const KMC_SLAB: u32 = c::KMC_SLAB;
+pub(crate) const KMC_RECLAIMABLE: u32 = c::KMC_RECLAIMABLE;
 /// The flags a caller may pass at creation.
-pub(crate) const KMC_CREATE_MASK: u32 =
-    KMC_NODEBUG | KMC_KMEM | KMC_VMEM | KMC_KVMEM | KMC_SLAB | KMC_RECLAIMABLE;
+pub(crate) const KMC_CREATE_MASK: u32 = c::KMC_CREATE_MASK;
 pub(crate) const KMC_BACKING_MASK: u32 = KMC_KMEM | KMC_VMEM | KMC_KVMEM | KMC_SLAB;
 
 /// State bits, in the same word as the create flags.
-pub(crate) const KMC_BIT_DEADLOCKED: u32 = 14;
-pub(crate) const KMC_BIT_GROWING: u32 = 15;
-pub(crate) const KMC_BIT_REAPING: u32 = 16;
-pub(crate) const KMC_BIT_DESTROY: u32 = 17;
+pub(crate) const KMC_BIT_DEADLOCKED: u32 = c::KMC_BIT_DEADLOCKED;
+pub(crate) const KMC_BIT_GROWING: u32 = c::KMC_BIT_GROWING;
+pub(crate) const KMC_BIT_REAPING: u32 = c::KMC_BIT_REAPING;
+pub(crate) const KMC_BIT_DESTROY: u32 = c::KMC_BIT_DESTROY;
 
 /// Longest cache name, without its NUL.
-pub(crate) const NAME_MAX: usize = 63;
+pub(crate) const NAME_MAX: usize = c::RSPL_KMEM_CACHE_NAME_MAX as usize;
 /// Largest object.
-pub(crate) const OBJ_MAX: usize = 32 << 20;
+pub(crate) const OBJ_MAX: usize = c::RSPL_KMEM_CACHE_OBJ_MAX as usize;
 
 /// What `rspl_kmem_cache_bytes()` sums (`enum rspl_kmem_bytes`).
-pub(crate) const RSPL_KMEM_SLAB_BYTES: i32 = 0;
-pub(crate) const RSPL_KMEM_ALLOC_BYTES: i32 = 1;
-pub(crate) const RSPL_KMEM_MAX_BYTES: i32 = 2;
+pub(crate) const RSPL_KMEM_SLAB_BYTES: i32 = c::rspl_kmem_bytes_RSPL_KMEM_SLAB_BYTES as i32;
+pub(crate) const RSPL_KMEM_ALLOC_BYTES: i32 = c::rspl_kmem_bytes_RSPL_KMEM_ALLOC_BYTES as i32;
+pub(crate) const RSPL_KMEM_MAX_BYTES: i32 = c::rspl_kmem_bytes_RSPL_KMEM_MAX_BYTES as i32;
