@@ -2,6 +2,8 @@
 
 //! A per-CPU counter: adding (in the shim, `this_cpu` operations) touches
 //! only this CPU's slot (no shared atomic); reading sums every CPU's.
+//! Upstream: a per-CPU variable of the Rust per-CPU series would replace
+//! the C side.
 
 use crate::sys::shim;
 use core::ptr::NonNull;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The grow crew's kernel threads (`rust/sys/crew_thread.c`): the wrapper
-//! `services/grow_crew.rs` runs on.
+//! `services/grow_crew.rs` runs on. 6.12's Rust has no kernel-thread API;
+//! nothing upstream replaces this yet.
 
 use crate::{services::grow_crew::GrowCrew, sys::grow_wait::GrowWaitQueue, sys::shim};
 use core::{pin::Pin, ptr::NonNull, sync::atomic::AtomicI32};

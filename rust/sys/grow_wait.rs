@@ -2,7 +2,9 @@
 
 //! Waiting for grows: a wait queue whose waiters sleep until the GROWING
 //! bit of a cache's flag word clears, or a timeout; the grow crew's idle
-//! members wait on one for a grow to run (`sys/crew_thread.rs`).
+//! members wait on one for a grow to run (`sys/crew_thread.rs`). 6.12's
+//! `CondVar` cannot wait on a bit with a high-resolution timeout; nothing
+//! upstream does yet.
 
 use crate::sys::shim;
 use core::sync::atomic::AtomicUsize;

@@ -3,6 +3,7 @@
 //! IRQs off on this CPU, and a spinlock taken with IRQs off so that
 //! `KM_NOSLEEP` callers in interrupt context and process-context callers
 //! can share it (6.12's Rust `SpinLock` has no irqsave variant).
+//! Upstream: the interrupt-disabling `SpinLockIrq` (after 6.12) replaces it.
 
 use crate::sys::shim;
 use core::ops::{Deref, DerefMut};

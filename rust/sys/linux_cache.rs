@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A Linux `kmem_cache`, behind a pass-through rspl cache.
+//! A Linux `kmem_cache`, behind a pass-through rspl cache. 6.12's Rust has
+//! no `kmem_cache` binding; nothing upstream replaces this yet.
 
 use crate::{sys::counter::PerCpuCounter, sys::shim};
 use core::ptr::NonNull;

@@ -2,6 +2,7 @@
 
 //! rspl's module parameters (defined in rust/sys/params.c), read on each use so
 //! that writes under /sys/module/rspl/parameters/ take effect at once.
+//! Upstream: `module!`'s parameters (after 6.12) would replace the C side.
 
 use crate::sys::shim;
 

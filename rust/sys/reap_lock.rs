@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A cache's reap lock: a kernel mutex that can also be tried (6.12's
-//! Rust `Mutex` has no `try_lock`), so that the shrinker never sleeps on
+//! Rust `Mutex` has no `try_lock`; `Mutex::try_lock`, after 6.12, would
+//! replace it), so that the shrinker never sleeps on
 //! it. Held while a reap runs and taken by destroy, so that no reclaim
 //! callback runs once destroy has returned. One lockdep class for all.
 

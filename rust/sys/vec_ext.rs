@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! What 6.12's `KVec` lacks and the allocator needs: taking elements out.
+//! Upstream: `KVec`'s own `pop` and `remove` (after 6.12) replace it.
 
 use kernel::alloc::{Allocator, Vec};
 
