@@ -17,16 +17,17 @@ mod grow;
 mod reap;
 
 pub(crate) mod complaints;
+pub(crate) mod counts;
 pub(crate) mod magazines;
 pub(crate) mod spec;
 pub(crate) mod stall_stats;
 
+use self::counts::{RowCounts, SlabCounts};
 use crate::{
     cache::complaints::{Complaints, Mistake},
     cache::magazines::Magazines,
     cache::spec::{CacheSpec, Placement},
     cache::stall_stats::{StallCounts, StallStats},
-    report::format::{RowCounts, SlabCounts},
     services::grow_crew::GROW_LIST,
     services::reclaim_stats,
     slab::emergency::{EmergencyRange, EmergencySet},

@@ -7,10 +7,10 @@ pub(crate) mod handles;
 
 use crate::{
     cache::complaints::{Complaints, Mistake},
+    cache::counts::RowCounts,
     cache::spec,
     cache::{Cache, Callbacks, Ctor, Dtor, Reclaim},
     report::files::{self, ReportKind},
-    report::format::RowCounts,
     services::reclaim_stats,
     services::registry,
     sys::flags::{

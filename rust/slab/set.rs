@@ -5,7 +5,6 @@
 //! Used under the cache's lock; allocates nothing but the `partial` room
 //! reserved when a slab is added.
 
-use crate::report::format::SlabStats;
 use crate::slab::{FreeError, Slab};
 use crate::sys::vec_ext::VecExt;
 use kernel::{
@@ -13,6 +12,20 @@ use kernel::{
     prelude::*,
     rbtree::{RBTree, RBTreeNode},
 };
+
+/// The slab and object counters a cache's slabs keep.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SlabStats {
+    pub(crate) slabs_total: u64,
+    /// Slabs with at least one object allocated.
+    pub(crate) slabs_alloc: u64,
+    pub(crate) slabs_max: u64,
+    /// Objects on slabs.
+    pub(crate) objs_total: u64,
+    /// Objects handed out or held in magazines.
+    pub(crate) objs_alloc: u64,
+    pub(crate) objs_max: u64,
+}
 
 pub(crate) struct SlabSet {
     /// Keyed by each slab's end address.

@@ -11,7 +11,7 @@ use crate::cache::complaints::Mistake;
 use crate::capi::{handles, *};
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
-use crate::{cache::Cache, report::format::RowCounts, sys::params};
+use crate::{cache::counts::RowCounts, cache::Cache, sys::params};
 use core::{
     ffi::c_void,
     ptr::null_mut,

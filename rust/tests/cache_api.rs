@@ -7,6 +7,7 @@ use crate::capi::*;
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
 use crate::{
+    cache::counts,
     report::format,
     report::places::{REPORT_PATH, STALLS_PATH},
     sys::memory,
@@ -432,7 +433,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
         flags & (1 << KMC_BIT_DEADLOCKED) != 0,
         "not marked deadlocked"
     );
-    let format::RowCounts::Slabs(s) = counts else {
+    let counts::RowCounts::Slabs(s) = counts else {
         return Err(Failed);
     };
     kassert_eq!(
@@ -466,7 +467,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
         rspl_kmem_cache_free(c, b);
     }
     let (_, counts) = cache.row();
-    let format::RowCounts::Slabs(s) = counts else {
+    let counts::RowCounts::Slabs(s) = counts else {
         return Err(Failed);
     };
     kassert_eq!(t, (s.emergency, s.emergency_max), (0, 2));
@@ -536,7 +537,7 @@ fn reap_returns_every_slab(t: &mut Test) -> CaseResult {
     // SAFETY: `c` is live.
     unsafe { rspl_kmem_cache_reap_now(c) };
     let (_, counts) = cache.row();
-    let format::RowCounts::Slabs(s) = counts else {
+    let counts::RowCounts::Slabs(s) = counts else {
         return Err(Failed);
     };
     kassert_eq!(

@@ -4,9 +4,9 @@
 //! reading its counters and its report row.
 
 use crate::{
+    cache::counts,
     cache::{Cache, Ctor, Dtor},
     capi::rspl_kmem_cache_create_owned,
-    report::format,
     sys::kunit::read_file,
     sys::params,
 };
@@ -104,10 +104,10 @@ pub(crate) unsafe fn cache_of<'a>(c: *mut c_void) -> &'a Cache {
 }
 
 /// The slab counters of a cache on rspl's own slabs, as its row shows them.
-pub(crate) fn slab_counts(cache: &Cache) -> Option<format::SlabCounts> {
+pub(crate) fn slab_counts(cache: &Cache) -> Option<counts::SlabCounts> {
     match cache.row().1 {
-        format::RowCounts::Slabs(s) => Some(s),
-        format::RowCounts::PassThrough { .. } => None,
+        counts::RowCounts::Slabs(s) => Some(s),
+        counts::RowCounts::PassThrough { .. } => None,
     }
 }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The report's text against lines of a real OpenZFS 2.3.2
-//! `/proc/spl/kmem/slab` (shared/reference).
+//! `/proc/spl/kmem/slab`.
 
-use crate::report::format::{write_row, RowCounts, SlabCounts, SlabStats, HEADER};
+use crate::cache::counts::{RowCounts, SlabCounts};
+use crate::report::format::{write_row, HEADER};
+use crate::slab::set::SlabStats;
 use crate::sys::kunit::{kassert_eq, kunit_suite, CaseResult, Test};
 use kernel::str::CString;
 
