@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The allocators the benchmark compares, behind one interface: an rspl
- * cache (with rspl's default placement: up to 16 KiB objects pass through
- * to a Linux cache, larger ones live on rspl's slabs), a Linux kmem_cache
+ * cache (with rspl's default placement: objects up to
+ * spl_kmem_cache_slab_limit pass through to a Linux cache, larger ones live
+ * on rspl's slabs), a Linux kmem_cache
  * (SLUB), kmalloc(), and OpenZFS's SPL when bench/spl's module is loaded.
  * Each one's memory per object comes from its own accounting: the
  * kernel's slab page counters for Linux caches (an rspl pass-through
@@ -11,11 +12,14 @@
  */
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <rspl/kmem_cache.h>
+#include <rspl_test/file_io.h>
 #include "bench.h"
 
-/* rspl's default spl_kmem_cache_slab_limit: smaller objects pass through. */
-#define RSPL_BENCH_SLAB_LIMIT	16384
+/* rspl's spl_kmem_cache_slab_limit as this boot has it: objects up to it
+ * pass through (read once, at load). */
+unsigned int bench_slab_limit;
 
 static void *rspl_alloc(struct bench_alloc *a)
 {
@@ -39,7 +43,7 @@ static void rspl_free(struct bench_alloc *a, void *obj)
  */
 static size_t rspl_footprint(struct bench_alloc *a, size_t slab, size_t pages)
 {
-	if (a->size <= RSPL_BENCH_SLAB_LIMIT)
+	if (a->size <= bench_slab_limit)
 		return slab;
 	return rspl_kmem_cache_entry_size(a->cache);
 }
@@ -78,10 +82,20 @@ static size_t kmalloc_footprint(struct bench_alloc *a, size_t slab, size_t pages
 static const struct bench_spl_ops *spl_ops;
 unsigned int bench_allocators = 3;
 
-void bench_allocators_init(void)
+int bench_allocators_init(void)
 {
+	char text[16] = "";
+	ssize_t n;
+
+	n = rspl_test_read_file("/sys/module/rspl/parameters/spl_kmem_cache_slab_limit",
+				text, sizeof(text) - 1, false);
+	if (n <= 0 || kstrtouint(strim(text), 10, &bench_slab_limit)) {
+		pr_err("rspl-bench: cannot read rspl's spl_kmem_cache_slab_limit (%zd)\n", n);
+		return -EINVAL;
+	}
 	spl_ops = symbol_get(rspl_bench_spl_ops);
 	bench_allocators = spl_ops ? 4 : 3;
+	return 0;
 }
 
 void bench_allocators_exit(void)

@@ -37,9 +37,12 @@ extern const struct bench_spl_ops rspl_bench_spl_ops;
 
 /* How many allocators there are: 3, or 4 with OpenZFS's SPL. */
 extern unsigned int bench_allocators;
-/* Looks for the SPL (bench_allocators is set); bench_allocators_exit()
- * lets it go. */
-void bench_allocators_init(void);
+/* rspl's spl_kmem_cache_slab_limit in this boot. */
+extern unsigned int bench_slab_limit;
+/* Reads rspl's slab limit and looks for the SPL (bench_allocators is
+ * set); bench_allocators_exit() lets it go. -EINVAL if the limit cannot
+ * be read. */
+int bench_allocators_init(void);
 void bench_allocators_exit(void);
 /* Makes allocator @i (0: rspl, 1: slub, 2: kmalloc, 3: spl) for @size. */
 int bench_alloc_init(struct bench_alloc *a, unsigned int i, size_t size);
@@ -57,6 +60,8 @@ u64 bench_empty_pairs_ns(unsigned int n);
 
 /* cases.c: each prints its figures as "rspl-bench: ..." lines. */
 extern unsigned int bench_reps;
+/* Prints the object sizes the cases use, and rspl's slab limit. */
+void bench_describe(void);
 void bench_pairs(void);
 void bench_batches(void);
 void bench_two_cpus(void);

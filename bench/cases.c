@@ -23,6 +23,18 @@
 #define MAX_REPS	9
 
 static const size_t sizes[] = { 64, 128, 1024, 16384, 131072, 1048576 };
+
+void bench_describe(void)
+{
+	char list[96];
+	unsigned int i;
+	int at = 0;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		at += scnprintf(list + at, sizeof(list) - at, "%s%zu", i ? "," : "", sizes[i]);
+	pr_info("rspl-bench: setup sizes=%s slab_limit=%u\n", list, bench_slab_limit);
+}
+
 unsigned int bench_reps = 5;
 
 static unsigned int pairs_for(size_t size)

@@ -17,10 +17,15 @@ MODULE_PARM_DESC(cases, "Which cases to run, comma-separated");
 
 static int __init bench_init(void)
 {
+	int ret;
+
 	bench_reps = clamp(bench_reps, 1U, 9U);
-	bench_allocators_init();
+	ret = bench_allocators_init();
+	if (ret)
+		return ret;
 	pr_info("rspl-bench: start reps=%u cases=%s allocators=%u init_on_alloc=%d\n", bench_reps,
 		cases, bench_allocators, want_init_on_alloc(0));
+	bench_describe();
 	if (strstr(cases, "pairs"))
 		bench_pairs();
 	if (strstr(cases, "batches"))

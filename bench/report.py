@@ -17,11 +17,13 @@ import sys
 
 LINE = re.compile(r'rspl-bench: (\w+) (.*)$')
 KERNEL = re.compile(r'Linux version (\S+)')
-SIZES = [64, 128, 1024, 16384, 131072, 1048576]
+# The object sizes of the cases and rspl's slab limit (objects up to it
+# pass through to a Linux cache): from the bench module's `setup` line,
+# which takes them from bench/cases.c and the running rspl.ko.
+SIZES = []
 # OpenZFS's SPL joins them when spl.ko was loaded (main() adds it).
 ALLOCS = ['rspl', 'slub', 'kmalloc']
-# Objects up to this size pass through to a Linux cache by default.
-SLAB_LIMIT = 16384
+SLAB_LIMIT = 0
 
 
 def parse(path):
@@ -758,7 +760,14 @@ def main():
         got = cases.get('start', [{}])[0].get('init_on_alloc')
         if got != want:
             sys.exit(f'report: a boot meant to have init_on_alloc={want} says {got}')
-    global ALLOCS
+    global ALLOCS, SIZES, SLAB_LIMIT
+    setups = {(r.get('sizes'), r.get('slab_limit')) for cases in
+              [icount, plain] + (list(noinit) if noinit else [])
+              for r in cases.get('setup', [{}])}
+    if len(setups) != 1 or None in next(iter(setups)):
+        sys.exit(f'report: the boots disagree on, or lack, their setup: {setups}')
+    sizes, SLAB_LIMIT = next(iter(setups))
+    SIZES = [int(v) for v in str(sizes).split(',')]
     if any(r.get('alloc') == 'spl' for cases in (icount, plain)
            for recs in cases.values() for r in recs):
         ALLOCS = ALLOCS + ['spl']
@@ -786,11 +795,11 @@ def main():
            'which the kernel\'s allocators zero themselves. OpenZFS\'s SPL '
            'zeroes nothing on its own slabs.',
            '- Allocators, in the same boot: an rspl cache (default placement: '
-           'up to 16 KiB passed through to a Linux cache, larger on rspl\'s '
+           f'up to {human(SLAB_LIMIT)} passed through to a Linux cache, larger on rspl\'s '
            'own slabs), a Linux `kmem_cache` (SLUB), `kmalloc()`' +
            (', and OpenZFS 2.3\'s SPL `spl_kmem_cache` (its `spl.ko` and '
-            '`zfs.ko` loaded; the same default placement, its own slabs '
-            'behind per-CPU magazines above 16 KiB).' if 'spl' in ALLOCS else
+            '`zfs.ko` loaded; its default placement, its own slabs '
+            'behind per-CPU magazines above its own `spl_kmem_cache_slab_limit`).' if 'spl' in ALLOCS else
             '. OpenZFS\'s SPL was not loaded.'),
            '- Made by `make bench` (scripts/bench); each figure is per '
            'alloc+free pair, the cost of the same loop around empty calls '
