@@ -60,6 +60,8 @@ u64 bench_empty_pairs_ns(unsigned int n);
 
 /* cases.c: each prints its figures as "rspl-bench: ..." lines. */
 extern unsigned int bench_reps;
+/* The guest clock counts every vCPU's instructions (icount). */
+extern bool bench_clock_all_cpus;
 /* Prints the object sizes the cases use, and rspl's slab limit. */
 void bench_describe(void);
 void bench_pairs(void);

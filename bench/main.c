@@ -11,6 +11,9 @@
 module_param_named(reps, bench_reps, uint, 0444);
 MODULE_PARM_DESC(reps, "Repetitions of each timed loop (the median is reported)");
 
+module_param_named(clock_all_cpus, bench_clock_all_cpus, bool, 0444);
+MODULE_PARM_DESC(clock_all_cpus, "The guest clock advances with every vCPU's instructions (icount)");
+
 static char *cases = "pairs,batches,two_cpus,memory,emergency,caches,emergencies";
 module_param(cases, charp, 0444);
 MODULE_PARM_DESC(cases, "Which cases to run, comma-separated");

@@ -476,10 +476,7 @@ def targets(icount, plain, noinit, listing):
         why.append('- **Pairs on rspl\'s own slabs.** See the listing above: what '
                    'is left over the physical limit is the handle check, the '
                    'slow word, the held byte and the repeated-free check, each '
-                   'a promise of the C API. With two vCPUs under icount, a '
-                   'vCPU\'s instructions include the other\'s while both run, so '
-                   'the two-CPU figures are noisy, the SPL\'s as much as '
-                   'rspl\'s.')
+                   'a promise of the C API.')
     if 'passthrough' in missed:
         why.append('- **Pass-through pairs.** The magazine in front of the Linux '
                    'cache is off (KASAN or `init_on_free`), so every pair is '
@@ -821,6 +818,11 @@ def main():
             'objects straight from the page allocator.', '']
     doc += time_table(icount, plain, 'pair2cpu',
                       'Two threads on two vCPUs, pairs at the same time (per pair, per thread)')
+    doc += ['Under icount the guest clock advances with either vCPU\'s '
+            'instructions, one vCPU at a time: a thread\'s figure is half the '
+            'span from the first thread\'s start to the last one\'s end, which '
+            'holds both threads\' pairs however they overlapped. In the plain '
+            'boots each thread\'s own time counts.', '']
     if noinit:
         doc += time_table(noinit[0], noinit[1], 'pair',
                           'With `init_on_alloc=0`: one CPU, warm: alloc+free pairs')
