@@ -26,9 +26,19 @@ die() {
 	exit 1
 }
 
+# opt_value OPTION "$@": in a script's argument loop, the value after
+# OPTION, or a clear error when it has none.
+opt_value() {
+	(($# >= 2)) && [[ "$2" != --* ]] || die "$1 needs a value"
+	printf '%s' "$2"
+}
+
 # The kbuild variables every build of the kernel and of rspl passes.
+KBUILD_VARS=("LLVM=$LLVM_SUFFIX" "RUSTC=$RUSTC" "BINDGEN=$BINDGEN"
+	CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt)
+# The same, one line, for the Makefile.
 kbuild_vars() {
-	echo "LLVM=$LLVM_SUFFIX RUSTC=$RUSTC BINDGEN=$BINDGEN CLIPPY_DRIVER=/usr/bin/clippy-driver RUSTFMT=/usr/bin/rustfmt"
+	echo "${KBUILD_VARS[*]}"
 }
 
 # Cleans module directory $2 when its objects were built against another
@@ -39,7 +49,7 @@ kbuild_vars() {
 clean_if_other_kernel() {
 	local kdir="$1" dir="$2" stamp="$2/.rspl-kdir"
 	[ "$(cat "$stamp" 2>/dev/null)" = "$kdir" ] && return 0
-	make -s -C "$kdir" M="$dir" $(kbuild_vars) clean >&2
+	make -s -C "$kdir" M="$dir" "${KBUILD_VARS[@]}" clean >&2
 	echo "$kdir" >"$stamp"
 }
 
@@ -47,7 +57,7 @@ clean_if_other_kernel() {
 build_rspl() {
 	local kdir="$1"
 	clean_if_other_kernel "$kdir" "$RSPL_ROOT"
-	make -s -C "$kdir" M="$RSPL_ROOT" $(kbuild_vars) -j"$(nproc)" modules >&2 ||
+	make -s -C "$kdir" M="$RSPL_ROOT" "${KBUILD_VARS[@]}" -j"$(nproc)" modules >&2 ||
 		die "building rspl.ko against $kdir failed"
 }
 
@@ -56,7 +66,7 @@ build_rspl() {
 build_consumer() {
 	local kdir="$1" dir="$2"
 	clean_if_other_kernel "$kdir" "$dir"
-	make -s -C "$kdir" M="$dir" $(kbuild_vars) KBUILD_EXTRA_SYMBOLS="$RSPL_ROOT/Module.symvers" \
+	make -s -C "$kdir" M="$dir" "${KBUILD_VARS[@]}" KBUILD_EXTRA_SYMBOLS="$RSPL_ROOT/Module.symvers" \
 		-j"$(nproc)" modules >&2 || die "building the module in $dir against $kdir failed"
 }
 
