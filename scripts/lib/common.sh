@@ -20,7 +20,39 @@ debian_config() {
 	echo "$RSPL_CACHE/debian/config-$(dpkg-query -W -f='${Version}' linux-source-6.12)"
 }
 
+# RSPL_VERBOSE=1 (--verbose of scripts/demo, tests/run and scripts/vm-run)
+# shows everything: the guest's whole console, apt's output. By default a
+# run shows its steps, the guest's commands and their output, and names
+# the log files that hold the rest.
+RSPL_VERBOSE="${RSPL_VERBOSE:-0}"
+
 log() { printf '\033[1m[rspl]\033[0m %s\n' "$*" >&2; }
+
+# with_progress WHAT SECONDS LOG COMMAND...: runs COMMAND, its output to
+# file LOG, saying every minute how long WHAT has taken of about SECONDS;
+# returns COMMAND's status.
+with_progress() {
+	local what="$1" estimate="$2" out="$3" pid start=$SECONDS rc=0
+	shift 3
+	"$@" >"$out" 2>&1 &
+	pid=$!
+	while ! wait_seconds "$pid" 60; do
+		log "$what: $(((SECONDS - start) / 60)) min of about $(((estimate + 59) / 60))"
+	done
+	wait "$pid" || rc=$?
+	return "$rc"
+}
+
+# wait_seconds PID N: true once process PID has ended, false after N
+# seconds if it has not.
+wait_seconds() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
 die() {
 	printf '\033[1;31m[rspl] error:\033[0m %s\n' "$*" >&2
 	exit 1
