@@ -185,3 +185,95 @@ impl Slab {
         self.mem.leak();
     }
 }
+
+#[cfg(CONFIG_KUNIT)]
+mod tests {
+    use super::{FreeError, Slab, SlabLayout};
+    use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
+    use crate::sys::memory::Backing;
+    use kernel::page::PAGE_SIZE;
+
+    /// Four objects of 1 KiB in one page-rounded slab.
+    fn small_layout() -> SlabLayout {
+        SlabLayout::new(1024, 0, 3, 1 << 20, Backing::KVmalloc)
+    }
+
+    /// The layout rounds the size to the alignment and fills the slack of
+    /// the backing's rounding with more objects.
+    fn layout_fills_the_slack(t: &mut Test) -> CaseResult {
+        let l = small_layout();
+        kassert_eq!(t, (l.stride, l.objs, l.bytes), (1024, 4, PAGE_SIZE));
+        let l = SlabLayout::new(100, 64, 8, 1 << 20, Backing::Vmalloc);
+        kassert_eq!(t, l.stride, 128);
+        kassert_eq!(t, l.objs as usize, PAGE_SIZE / 128);
+        // One object larger than the cap still gets its slab.
+        let l = SlabLayout::new(3 << 20, 0, 8, 1 << 20, Backing::Vmalloc);
+        kassert_eq!(t, l.objs, 1);
+        Ok(())
+    }
+
+    /// Every object is handed out once, a stride apart inside the slab,
+    /// low addresses first; then there are none.
+    fn hands_out_each_object_once(t: &mut Test) -> CaseResult {
+        let mut slab = Slab::new(&small_layout()).ok_or(Failed)?;
+        for i in 0..4 {
+            kassert_eq!(t, slab.take(), Some(slab.base() + i * 1024));
+        }
+        kassert!(t, slab.is_full());
+        kassert_eq!(t, slab.take(), None);
+        kassert_eq!(t, slab.inuse(), 4);
+        kassert_eq!(t, slab.end(), slab.base() + 4096);
+        Ok(())
+    }
+
+    /// A free outside the slab, inside an object or of a free object is
+    /// refused, and changes nothing.
+    fn refuses_bad_frees(t: &mut Test) -> CaseResult {
+        let mut slab = Slab::new(&small_layout()).ok_or(Failed)?;
+        let a = slab.take().ok_or(Failed)?;
+        let base = slab.base();
+        kassert_eq!(
+            t,
+            slab.give(base.wrapping_sub(1024)),
+            Err(FreeError::NotInCache)
+        );
+        kassert_eq!(t, slab.give(slab.end()), Err(FreeError::NotInCache));
+        kassert_eq!(t, slab.give(a + 8), Err(FreeError::NotObjectStart));
+        kassert_eq!(t, slab.give(a + 1024), Err(FreeError::DoubleFree));
+        kassert_eq!(t, slab.inuse(), 1);
+        kassert_eq!(t, slab.give(a), Ok(()));
+        kassert_eq!(t, slab.give(a), Err(FreeError::DoubleFree));
+        kassert_eq!(t, slab.inuse(), 0);
+        Ok(())
+    }
+
+    /// A claimed object refuses a second free at once, yet is not handed
+    /// out again until unclaimed (its destructor is still running).
+    fn claim_holds_the_object(t: &mut Test) -> CaseResult {
+        let mut slab = Slab::new(&small_layout()).ok_or(Failed)?;
+        let objs = [
+            slab.take().ok_or(Failed)?,
+            slab.take().ok_or(Failed)?,
+            slab.take().ok_or(Failed)?,
+            slab.take().ok_or(Failed)?,
+        ];
+        kassert_eq!(t, slab.claim(objs[2]), Ok(()));
+        kassert_eq!(t, slab.claim(objs[2]), Err(FreeError::DoubleFree));
+        kassert_eq!(t, slab.take(), None);
+        kassert_eq!(t, slab.inuse(), 4);
+        slab.unclaim(objs[2]);
+        kassert_eq!(t, slab.take(), Some(objs[2]));
+        Ok(())
+    }
+
+    kunit_suite!(
+        suite,
+        "rspl_slab",
+        [
+            layout_fills_the_slack,
+            hands_out_each_object_once,
+            refuses_bad_frees,
+            claim_holds_the_object,
+        ]
+    );
+}

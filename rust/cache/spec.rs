@@ -119,3 +119,123 @@ pub(crate) fn check(
         checked,
     })
 }
+
+#[cfg(CONFIG_KUNIT)]
+mod tests {
+    use super::{check, Placement};
+    use crate::sys::flags::*;
+    use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Test};
+    use crate::sys::{memory::Backing, params};
+    use kernel::page::PAGE_SIZE;
+
+    /// `check` with a good name and no vmp.
+    fn spec(size: usize, align: usize, flags: u32) -> Result<super::CacheSpec, &'static str> {
+        check(Some(b"rspl_spec"), size, align, true, flags as i32)
+    }
+
+    /// Every bad argument is refused with its own reason.
+    fn refuses_bad_arguments(t: &mut Test) -> CaseResult {
+        let long = [b'a'; 64];
+        for (name, size, align, vmp_is_null, flags, why) in [
+            (None, 64, 0, true, 0, "name is NULL"),
+            (Some(&b""[..]), 64, 0, true, 0, "name is empty"),
+            (
+                Some(&long[..]),
+                64,
+                0,
+                true,
+                0,
+                "name is longer than 63 bytes",
+            ),
+            (Some(&b"a b"[..]), 64, 0, true, 0, "name has a character"),
+            (Some(&b"a/b"[..]), 64, 0, true, 0, "name has a character"),
+            (Some(&b"ok"[..]), 0, 0, true, 0, "size is 0"),
+            (Some(&b"ok"[..]), OBJ_MAX + 1, 0, true, 0, "size is over"),
+            (
+                Some(&b"ok"[..]),
+                64,
+                24,
+                true,
+                0,
+                "alignment is not a power of two",
+            ),
+            (
+                Some(&b"ok"[..]),
+                64,
+                2 * PAGE_SIZE,
+                true,
+                0,
+                "alignment is over PAGE_SIZE",
+            ),
+            (Some(&b"ok"[..]), 64, 0, false, 0, "vmp is not NULL"),
+            (Some(&b"ok"[..]), 64, 0, true, -1, "unknown cache flags"),
+            (
+                Some(&b"ok"[..]),
+                64,
+                0,
+                true,
+                1 << 30,
+                "unknown cache flags",
+            ),
+            (
+                Some(&b"ok"[..]),
+                64,
+                0,
+                true,
+                (KMC_KMEM | KMC_VMEM) as i32,
+                "more than one of",
+            ),
+            (
+                Some(&b"ok"[..]),
+                8 << 20,
+                0,
+                true,
+                KMC_SLAB as i32,
+                "objects too large for a Linux",
+            ),
+        ] {
+            let got = check(name, size, align, vmp_is_null, flags);
+            kassert!(
+                t,
+                matches!(got, Err(e) if e.starts_with(why)),
+                "size {size} align {align} flags {flags:#x}: {got:?}, not \"{why}...\""
+            );
+        }
+        Ok(())
+    }
+
+    /// By default objects up to the slab limit pass through to a Linux
+    /// cache and larger ones live on kvmalloc'd slabs; a backing flag
+    /// chooses; the alignment is at least 8.
+    fn places_by_size_and_flags(t: &mut Test) -> CaseResult {
+        let limit = params::slab_limit() as usize;
+        let s = spec(limit, 0, 0).map_err(|_| crate::sys::kunit::Failed)?;
+        kassert_eq!(
+            t,
+            (s.placement, s.flags & KMC_SLAB, s.align),
+            (Placement::PassThrough, KMC_SLAB, 8)
+        );
+        for (flags, backing) in [
+            (0, Backing::KVmalloc),
+            (KMC_VMEM, Backing::Vmalloc),
+            (KMC_KMEM, Backing::Pages),
+        ] {
+            let s = spec(limit + 1, 0, flags);
+            let placed = match s {
+                Ok(s) => match s.placement {
+                    Placement::Slabs(layout) => Some(layout.backing),
+                    Placement::PassThrough => None,
+                },
+                Err(_) => None,
+            };
+            kassert!(t, placed == Some(backing), "flags {flags:#x}: {placed:?}");
+        }
+        Ok(())
+    }
+
+    kunit_suite!(
+        suite,
+        "rspl_spec",
+        [refuses_bad_arguments, places_by_size_and_flags]
+    );
+}

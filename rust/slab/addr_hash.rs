@@ -161,3 +161,106 @@ impl<V> Drop for AddrHash<V> {
         while self.pop_any().is_some() {}
     }
 }
+
+#[cfg(CONFIG_KUNIT)]
+mod tests {
+    use super::{AddrHash, HashNode};
+    use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
+    use kernel::{alloc::flags::GFP_KERNEL, prelude::*};
+
+    /// Inserts an entry for each key (value: three times the key), giving
+    /// the table the buckets it asks for first, as the cache does.
+    fn insert_all(
+        t: &mut Test,
+        h: &mut AddrHash<usize>,
+        keys: impl Iterator<Item = usize>,
+    ) -> CaseResult {
+        for key in keys {
+            if let Some(n) = h.wants_buckets() {
+                let buckets = AddrHash::new_buckets(n, GFP_KERNEL).map_err(|_| Failed)?;
+                drop(h.rehash(buckets));
+            }
+            let node = KBox::new(HashNode::new(key, key * 3), GFP_KERNEL).map_err(|_| Failed)?;
+            kassert!(t, h.insert(node).is_ok(), "key {key:#x}");
+        }
+        Ok(())
+    }
+
+    /// A table without buckets refuses an insert (it never allocates on
+    /// its own) and asks for its first 64.
+    fn without_buckets_nothing_goes_in(t: &mut Test) -> CaseResult {
+        let mut h = AddrHash::<usize>::new();
+        let node = KBox::new(HashNode::new(0x1000, 1), GFP_KERNEL).map_err(|_| Failed)?;
+        kassert!(t, h.insert(node).is_err());
+        kassert_eq!(t, h.wants_buckets(), Some(64));
+        kassert!(t, h.remove(0x1000).is_none());
+        kassert!(t, h.pop_any().is_none());
+        kassert_eq!(t, h.len(), 0);
+        Ok(())
+    }
+
+    /// Every key of many, page-aligned as objects are, comes back once
+    /// with its value, across the rehashes that growing took.
+    fn every_key_comes_back_once(t: &mut Test) -> CaseResult {
+        let mut h = AddrHash::new();
+        insert_all(t, &mut h, (1..=1000).map(|i| i << 12))?;
+        kassert_eq!(t, h.len(), 1000);
+        for i in (1..=1000).rev() {
+            let key = i << 12;
+            let node = h.remove(key);
+            kassert!(t, node.is_some(), "key {key:#x} lost");
+            kassert_eq!(t, node.map(|n| n.into_value()), Some(key * 3));
+            kassert!(t, h.remove(key).is_none(), "key {key:#x} twice");
+        }
+        kassert_eq!(t, h.len(), 0);
+        Ok(())
+    }
+
+    /// The load stays at most two entries a bucket: the table asks for
+    /// twice its buckets before an insert would pass it.
+    fn asks_to_grow_at_two_a_bucket(t: &mut Test) -> CaseResult {
+        let mut h = AddrHash::new();
+        insert_all(t, &mut h, (1..=128).map(|i| i << 6))?;
+        kassert_eq!(t, h.wants_buckets(), Some(128));
+        Ok(())
+    }
+
+    /// A rehash into an array that is smaller or not a power of two is
+    /// refused (the array comes back), and the entries stay.
+    fn refuses_a_bad_rehash(t: &mut Test) -> CaseResult {
+        let mut h = AddrHash::new();
+        insert_all(t, &mut h, (1..=10).map(|i| i << 12))?;
+        for n in [32, 100] {
+            let buckets = AddrHash::new_buckets(n, GFP_KERNEL).map_err(|_| Failed)?;
+            kassert_eq!(t, h.rehash(buckets).len(), n);
+        }
+        kassert!(t, h.remove(5 << 12).is_some());
+        kassert_eq!(t, h.len(), 9);
+        Ok(())
+    }
+
+    /// `pop_any` empties the table, one entry at a time.
+    fn pop_any_empties_it(t: &mut Test) -> CaseResult {
+        let mut h = AddrHash::new();
+        insert_all(t, &mut h, (1..=300).map(|i| i << 12))?;
+        let mut sum = 0;
+        while let Some(node) = h.pop_any() {
+            sum += node.into_value() / 3;
+        }
+        kassert_eq!(t, h.len(), 0);
+        kassert_eq!(t, sum, (1..=300).map(|i| i << 12).sum::<usize>());
+        Ok(())
+    }
+
+    kunit_suite!(
+        suite,
+        "rspl_addr_hash",
+        [
+            without_buckets_nothing_goes_in,
+            every_key_comes_back_once,
+            asks_to_grow_at_two_a_bucket,
+            refuses_a_bad_rehash,
+            pop_any_empties_it,
+        ]
+    );
+}

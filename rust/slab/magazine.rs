@@ -164,3 +164,191 @@ impl Magazine<'_> {
         idle >= IDLE_TICKS && self.len() > 0
     }
 }
+
+#[cfg(CONFIG_KUNIT)]
+mod tests {
+    use super::{capacity_for, Magazine, IDLE_TICKS};
+    use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Test};
+    use core::sync::atomic::{AtomicU32, AtomicU8};
+    use kernel::page::PAGE_SIZE;
+
+    /// A magazine's bookkeeping, as a CPU's copy holds it.
+    struct Parts {
+        len: AtomicU32,
+        idle: AtomicU8,
+        published: AtomicU32,
+    }
+
+    impl Parts {
+        fn new() -> Self {
+            Self {
+                len: AtomicU32::new(0),
+                idle: AtomicU8::new(0),
+                published: AtomicU32::new(0),
+            }
+        }
+
+        fn magazine<'a>(&'a self, rounds: &'a mut [usize]) -> Magazine<'a> {
+            Magazine {
+                rounds,
+                len: &self.len,
+                idle_ticks: &self.idle,
+                published: &self.published,
+            }
+        }
+    }
+
+    /// A stack: the last object pushed is popped first; a full magazine
+    /// gives the object back, an empty one has none.
+    fn pops_the_last_pushed(t: &mut Test) -> CaseResult {
+        let parts = Parts::new();
+        let mut rounds = [0; 4];
+        let mut mag = parts.magazine(&mut rounds);
+        kassert_eq!(t, mag.pop(), None);
+        for addr in [0x1000, 0x2000, 0x3000, 0x4000] {
+            kassert_eq!(t, mag.push(addr), Ok(()));
+        }
+        kassert_eq!(t, mag.push(0x5000), Err(0x5000));
+        kassert_eq!(t, mag.last(), Some(0x4000));
+        kassert_eq!(t, mag.pop(), Some(0x4000));
+        kassert_eq!(t, mag.pop(), Some(0x3000));
+        kassert_eq!(t, mag.len(), 2);
+        Ok(())
+    }
+
+    /// The fast path's push refuses the object freed just before (a
+    /// repeated free) and a full magazine, and takes anything else.
+    fn push_unless_last_refuses_a_repeat(t: &mut Test) -> CaseResult {
+        let parts = Parts::new();
+        let mut rounds = [0; 3];
+        let mut mag = parts.magazine(&mut rounds);
+        kassert!(t, mag.push_unless_last(0x1000));
+        kassert!(t, !mag.push_unless_last(0x1000));
+        kassert!(t, mag.push_unless_last(0x2000));
+        // Not the last one: a free this check cannot see.
+        kassert!(t, mag.push_unless_last(0x1000));
+        kassert!(
+            t,
+            !mag.push_unless_last(0x3000),
+            "pushed into a full magazine"
+        );
+        kassert_eq!(t, mag.len(), 3);
+        Ok(())
+    }
+
+    /// A refill takes half a magazine at most, and no more than fits or
+    /// than the source has.
+    fn refill_takes_half(t: &mut Test) -> CaseResult {
+        let parts = Parts::new();
+        let mut rounds = [0; 8];
+        let mut mag = parts.magazine(&mut rounds);
+        let mut next = 0x10000;
+        let mut source = || {
+            next += 0x1000;
+            Some(next)
+        };
+        kassert_eq!(t, mag.refill(&mut source), 4);
+        kassert_eq!(t, mag.refill(&mut source), 4);
+        kassert_eq!(t, mag.refill(&mut source), 0);
+        let mut left = 1;
+        let mut dry = || {
+            (left > 0).then(|| {
+                left -= 1;
+                0x1
+            })
+        };
+        mag.flush_oldest(3, |_| ());
+        kassert_eq!(t, mag.refill(&mut dry), 1);
+        Ok(())
+    }
+
+    /// A flush hands out the oldest objects, in order, and keeps the
+    /// newest ones at the bottom of the stack.
+    fn flush_gives_the_oldest(t: &mut Test) -> CaseResult {
+        let parts = Parts::new();
+        let mut rounds = [0; 6];
+        let mut mag = parts.magazine(&mut rounds);
+        for addr in 1..=6 {
+            let _ = mag.push(addr);
+        }
+        let mut given = [0; 6];
+        let mut n = 0;
+        mag.flush_oldest(4, |a| {
+            given[n] = a;
+            n += 1;
+        });
+        kassert_eq!(t, &given[..n], &[1, 2, 3, 4][..]);
+        kassert_eq!(t, mag.pop(), Some(6));
+        kassert_eq!(t, mag.pop(), Some(5));
+        kassert_eq!(t, mag.pop(), None);
+        Ok(())
+    }
+
+    /// `publish` reports the change since its last call, either way.
+    fn publish_reports_the_change(t: &mut Test) -> CaseResult {
+        let parts = Parts::new();
+        let mut rounds = [0; 8];
+        let mut mag = parts.magazine(&mut rounds);
+        for addr in 1..=5 {
+            let _ = mag.push(addr);
+        }
+        kassert_eq!(t, mag.publish(), 5);
+        kassert_eq!(t, mag.publish(), 0);
+        mag.flush_all(|_| ());
+        kassert_eq!(t, mag.publish(), -5);
+        Ok(())
+    }
+
+    /// The aging tick flushes a magazine only once it has gone unused for
+    /// `IDLE_TICKS` ticks, and only if it holds something; a use starts
+    /// the count again.
+    fn tick_waits_for_idle(t: &mut Test) -> CaseResult {
+        let parts = Parts::new();
+        let mut rounds = [0; 4];
+        let mut mag = parts.magazine(&mut rounds);
+        kassert!(
+            t,
+            !mag.tick() && !mag.tick(),
+            "an empty magazine is never due"
+        );
+        let _ = mag.push(1);
+        for _ in 1..IDLE_TICKS {
+            kassert!(t, !mag.tick());
+        }
+        kassert!(t, mag.tick());
+        let _ = mag.pop();
+        let _ = mag.push(1);
+        kassert!(t, !mag.tick(), "a use restarts the count");
+        Ok(())
+    }
+
+    /// The SPL's capacities by object size.
+    fn capacity_follows_the_spl(t: &mut Test) -> CaseResult {
+        for (stride, want) in [
+            (64, 256),
+            (PAGE_SIZE / 4, 256),
+            (PAGE_SIZE, 128),
+            (32 * PAGE_SIZE, 64),
+            (256 * PAGE_SIZE, 16),
+            (257 * PAGE_SIZE, 4),
+        ] {
+            let got = capacity_for(stride);
+            kassert!(t, got == want, "stride {stride}: {got}, not {want}");
+        }
+        Ok(())
+    }
+
+    kunit_suite!(
+        suite,
+        "rspl_magazine_rounds",
+        [
+            pops_the_last_pushed,
+            push_unless_last_refuses_a_repeat,
+            refill_takes_half,
+            flush_gives_the_oldest,
+            publish_reports_the_change,
+            tick_waits_for_idle,
+            capacity_follows_the_spl,
+        ]
+    );
+}

@@ -258,3 +258,97 @@ impl SlabSet {
         Some(slab)
     }
 }
+
+#[cfg(CONFIG_KUNIT)]
+mod tests {
+    use super::SlabSet;
+    use crate::slab::{FreeError, Slab, SlabLayout};
+    use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
+    use crate::sys::memory::Backing;
+    use kernel::{alloc::flags::GFP_KERNEL, rbtree::RBTreeNode};
+
+    /// Four objects of 1 KiB a slab.
+    fn layout() -> SlabLayout {
+        SlabLayout::new(1024, 0, 4, 1 << 20, Backing::KVmalloc)
+    }
+
+    /// Adds a new slab to `set`, as a grow does.
+    fn grow(t: &mut Test, set: &mut SlabSet) -> CaseResult {
+        let slab = Slab::new(&layout()).ok_or(Failed)?;
+        let end = slab.end();
+        let node = RBTreeNode::new(end, slab, GFP_KERNEL).map_err(|_| Failed)?;
+        kassert!(t, set.add(end, node).is_ok());
+        Ok(())
+    }
+
+    /// Objects come from every slab until all are out; each free goes back
+    /// to its own slab, and the counters follow.
+    fn takes_from_every_slab(t: &mut Test) -> CaseResult {
+        let mut set = SlabSet::new(layout().objs);
+        kassert_eq!(t, set.take(), None);
+        grow(t, &mut set)?;
+        grow(t, &mut set)?;
+        let mut objs = [0; 8];
+        for o in objs.iter_mut() {
+            *o = set.take().ok_or(Failed)?;
+        }
+        kassert_eq!(t, set.take(), None);
+        let s = set.stats();
+        kassert_eq!(
+            t,
+            (s.slabs_total, s.slabs_alloc, s.objs_total, s.objs_alloc),
+            (2, 2, 8, 8)
+        );
+        for &o in &objs[..4] {
+            kassert_eq!(t, set.give(o), Ok(()));
+        }
+        let s = set.stats();
+        kassert_eq!(t, (s.slabs_alloc, s.objs_alloc, s.objs_max), (1, 4, 8));
+        kassert_eq!(t, set.empty_slabs(), 1);
+        Ok(())
+    }
+
+    /// A free the set cannot place, or of an object already free, is
+    /// refused and counts nothing.
+    fn refuses_what_is_not_out(t: &mut Test) -> CaseResult {
+        let mut set = SlabSet::new(layout().objs);
+        grow(t, &mut set)?;
+        let a = set.take().ok_or(Failed)?;
+        kassert_eq!(t, set.give(a + (1 << 30)), Err(FreeError::NotInCache));
+        kassert_eq!(t, set.give(a + 1024), Err(FreeError::DoubleFree));
+        kassert_eq!(t, set.give(a), Ok(()));
+        kassert_eq!(t, set.give(a), Err(FreeError::DoubleFree));
+        kassert_eq!(t, set.stats().objs_alloc, 0);
+        Ok(())
+    }
+
+    /// Only empty slabs are removed, and only once idle long enough for
+    /// `remove_idle`; the aging tick counts their idle time.
+    fn removes_only_empty_slabs(t: &mut Test) -> CaseResult {
+        let mut set = SlabSet::new(layout().objs);
+        grow(t, &mut set)?;
+        grow(t, &mut set)?;
+        let kept = set.take().ok_or(Failed)?;
+        kassert_eq!(t, set.empty_slabs(), 1);
+        kassert!(t, set.remove_idle(1).is_none(), "removed a slab never idle");
+        set.tick_empty();
+        let gone = set.remove_idle(1);
+        kassert!(t, gone.is_some());
+        kassert!(t, set.remove_empty().is_none(), "removed the slab in use");
+        kassert_eq!(t, set.stats().slabs_total, 1);
+        kassert_eq!(t, set.give(kept), Ok(()));
+        kassert!(t, set.remove_empty().is_some());
+        kassert_eq!(t, set.stats().slabs_total, 0);
+        Ok(())
+    }
+
+    kunit_suite!(
+        suite,
+        "rspl_slab_set",
+        [
+            takes_from_every_slab,
+            refuses_what_is_not_out,
+            removes_only_empty_slabs,
+        ]
+    );
+}
