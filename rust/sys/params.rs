@@ -31,6 +31,69 @@ param_getter! {
     grow_timeout_ms => rspl_param_grow_timeout_ms;
     /// `spl_kmem_cache_inject_grow_delay_ms`: fault injection in the worker.
     inject_grow_delay_ms => rspl_param_inject_grow_delay_ms;
+    /// `rspl_idle_age_ms`: the aging tick.
+    idle_age_ms => rspl_param_age_ms;
+}
+
+/// A parameter the KUnit suites set for a case.
+#[cfg(CONFIG_KUNIT)]
+#[derive(Clone, Copy)]
+pub(crate) enum Param {
+    GrowTimeoutMs,
+    InjectGrowDelayMs,
+    KmemDebug,
+    IdleAgeMs,
+    MagazineSize,
+}
+
+#[cfg(CONFIG_KUNIT)]
+impl Param {
+    fn get(self) -> u32 {
+        match self {
+            Self::GrowTimeoutMs => grow_timeout_ms(),
+            Self::InjectGrowDelayMs => inject_grow_delay_ms(),
+            Self::KmemDebug => kmem_debug(),
+            Self::IdleAgeMs => idle_age_ms(),
+            Self::MagazineSize => magazine_size(),
+        }
+    }
+
+    fn set(self, value: u32) {
+        match self {
+            Self::GrowTimeoutMs => set_grow_timeout_ms(value),
+            Self::InjectGrowDelayMs => set_inject_grow_delay_ms(value),
+            Self::KmemDebug => set_kmem_debug(value != 0),
+            Self::IdleAgeMs => set_idle_age_ms(value),
+            Self::MagazineSize => set_magazine_size(value),
+        }
+    }
+}
+
+/// A parameter set for one case: put back as it was when the guard drops,
+/// however the case ends (a failed assertion returns early).
+#[cfg(CONFIG_KUNIT)]
+pub(crate) struct ParamGuard {
+    param: Param,
+    old: u32,
+}
+
+#[cfg(CONFIG_KUNIT)]
+impl ParamGuard {
+    pub(crate) fn set(param: Param, value: u32) -> Self {
+        let old = param.get();
+        param.set(value);
+        Self { param, old }
+    }
+
+    /// Puts the old value back now.
+    pub(crate) fn restore(self) {}
+}
+
+#[cfg(CONFIG_KUNIT)]
+impl Drop for ParamGuard {
+    fn drop(&mut self) {
+        self.param.set(self.old);
+    }
 }
 
 /// Sets `spl_kmem_cache_grow_timeout_ms` (tests).

@@ -6,34 +6,22 @@
 //! once and other bad frees when its magazine flushes. A free refused at
 //! once runs no destructor; messages are rate-limited.
 
-use super::helpers::{cache_of, create, create_with, slab_counts};
+use super::helpers::{cache_of, create, create_with, slab_counts, TestCache};
 use crate::cache::complaints::Mistake;
 use crate::capi::{handles, *};
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
-use crate::{cache::counts::RowCounts, cache::Cache, sys::params};
+use crate::{
+    cache::counts::RowCounts,
+    cache::Cache,
+    sys::params::{Param, ParamGuard},
+};
 use core::{
     ffi::c_void,
     ptr::null_mut,
     sync::atomic::{AtomicU64, Ordering},
 };
 use kernel::c_str;
-
-/// `rspl_kmem_debug` set while this lives.
-struct DebugMode;
-
-impl DebugMode {
-    fn on() -> Self {
-        params::set_kmem_debug(true);
-        Self
-    }
-}
-
-impl Drop for DebugMode {
-    fn drop(&mut self) {
-        params::set_kmem_debug(false);
-    }
-}
 
 /// Objects the cache's slabs have handed out (magazines included).
 fn allocated(t: &mut Test, cache: &Cache) -> Result<u64, Failed> {
@@ -86,7 +74,7 @@ fn two_objects_and_a_foreign_one(
 
 fn checked_cache_refuses_every_bad_free(t: &mut Test) -> CaseResult {
     let (a, b) = {
-        let _debug = DebugMode::on();
+        let _debug = ParamGuard::set(Param::KmemDebug, 1);
         (
             create("rspl_test_checked_a\0", SMALL, 0, 0),
             create("rspl_test_checked_b\0", SMALL, 0, 0),
@@ -145,17 +133,14 @@ fn checked_cache_refuses_every_bad_free(t: &mut Test) -> CaseResult {
 }
 
 fn kmc_nodebug_opts_out(t: &mut Test) -> CaseResult {
-    let c = {
-        let _debug = DebugMode::on();
-        create("rspl_test_nodebug\0", SMALL, 0, KMC_NODEBUG)
-    };
-    kassert!(t, !c.is_null());
-    // SAFETY: live until destroyed below.
-    let row = unsafe { cache_of(c) }.row().1;
+    let c_cache = {
+        let _debug = ParamGuard::set(Param::KmemDebug, 1);
+        TestCache::new("rspl_test_nodebug\0", SMALL, 0, KMC_NODEBUG)
+    }
+    .ok_or(Failed)?;
+    let row = c_cache.cache().row().1;
     let passes_through = matches!(row, RowCounts::PassThrough { .. });
     kassert!(t, passes_through, "a KMC_NODEBUG cache was checked");
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
@@ -164,13 +149,10 @@ const BIG: usize = 132 << 10;
 
 fn unchecked_cache_refuses_a_repeated_free(t: &mut Test) -> CaseResult {
     let _here = StayOnCpu::new();
-    let c = create("rspl_test_refree\0", BIG, 0, KMC_VMEM);
-    kassert!(t, !c.is_null());
-    // SAFETY: live until destroyed at the end.
-    let cache = unsafe { cache_of(c) };
-    // SAFETY: live cache; `o` is freed twice on purpose, the second
-    // refused before anything is touched.
-    let o = unsafe { rspl_kmem_cache_alloc(c, KM_SLEEP) };
+    let c_cache = TestCache::new("rspl_test_refree\0", BIG, 0, KMC_VMEM).ok_or(Failed)?;
+    let c = c_cache.handle();
+    let cache = c_cache.cache();
+    let o = c_cache.alloc(KM_SLEEP);
     kassert!(t, !o.is_null());
     let before = cache.magazine_objects();
     // SAFETY: as above.
@@ -198,8 +180,6 @@ fn unchecked_cache_refuses_a_repeated_free(t: &mut Test) -> CaseResult {
         rspl_kmem_cache_reap_now(c);
     }
     kassert_eq!(t, allocated(t, cache)?, 0);
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
@@ -272,7 +252,7 @@ fn destructed() -> u64 {
 /// called once per accepted free and never touches a live object.
 fn checked_refusals_run_no_destructor(t: &mut Test) -> CaseResult {
     let (a, b) = {
-        let _debug = DebugMode::on();
+        let _debug = ParamGuard::set(Param::KmemDebug, 1);
         (
             create_with(
                 c_str!("rspl_test_dtor_a"),
@@ -332,18 +312,17 @@ fn checked_refusals_run_no_destructor(t: &mut Test) -> CaseResult {
 /// destructor either.
 fn repeated_free_runs_no_destructor(t: &mut Test) -> CaseResult {
     let _here = StayOnCpu::new();
-    let c = create_with(
+    let c_cache = TestCache::from_handle(create_with(
         c_str!("rspl_test_dtor_refree"),
         BIG,
         KMC_VMEM,
         None,
         Some(scribbling_dtor),
         0,
-    );
-    kassert!(t, !c.is_null());
-    // SAFETY: live cache; `o` is freed twice on purpose, the second
-    // refused before its destructor.
-    let o = unsafe { rspl_kmem_cache_alloc(c, KM_SLEEP) };
+    ))
+    .ok_or(Failed)?;
+    let c = c_cache.handle();
+    let o = c_cache.alloc(KM_SLEEP);
     kassert!(t, !o.is_null());
     let before = destructed();
     // SAFETY: as above.
@@ -352,8 +331,6 @@ fn repeated_free_runs_no_destructor(t: &mut Test) -> CaseResult {
         rspl_kmem_cache_free(c, o);
     }
     kassert_eq!(t, destructed() - before, 1);
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
@@ -361,10 +338,9 @@ fn repeated_free_runs_no_destructor(t: &mut Test) -> CaseResult {
 /// most every `complaints::INTERVAL_MS`), per cache and kind.
 fn mistakes_are_rate_limited(t: &mut Test) -> CaseResult {
     const N: u64 = 200;
-    let c = create("rspl_test_ratelimit\0", BIG, 0, KMC_VMEM);
-    kassert!(t, !c.is_null());
-    // SAFETY: live until destroyed at the end.
-    let cache = unsafe { cache_of(c) };
+    let c_cache = TestCache::new("rspl_test_ratelimit\0", BIG, 0, KMC_VMEM).ok_or(Failed)?;
+    let c = c_cache.handle();
+    let cache = c_cache.cache();
     let handles = bad_handles();
     let (calls, reports) = (
         handles.count(Mistake::BadHandle),
@@ -392,8 +368,6 @@ fn mistakes_are_rate_limited(t: &mut Test) -> CaseResult {
         "bad handles reported {} times for {N} calls",
         handles.reports(Mistake::BadHandle) - reports
     );
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
@@ -402,10 +376,9 @@ fn mistakes_are_rate_limited(t: &mut Test) -> CaseResult {
 /// destroyed one's memory); made-up handles are refused too.
 fn stale_handles_are_refused(t: &mut Test) -> CaseResult {
     for round in 0..32 {
-        let old = create("rspl_test_stale\0", BIG, 0, KMC_VMEM);
-        kassert!(t, !old.is_null());
-        // SAFETY: live, destroyed once; from here on `old` is stale.
-        unsafe { rspl_kmem_cache_destroy(old) };
+        let old_cache = TestCache::new("rspl_test_stale\0", BIG, 0, KMC_VMEM).ok_or(Failed)?;
+        let old = old_cache.handle();
+        drop(old_cache);
         let new = create("rspl_test_stale\0", BIG, 0, KMC_VMEM);
         kassert!(t, !new.is_null() && new != old, "round {round}");
         // SAFETY: every call through the stale handle is refused; none
@@ -456,10 +429,8 @@ fn stale_handles_are_refused(t: &mut Test) -> CaseResult {
 /// word (0 and `FREE` for a slot never used) reaches no cache, before the
 /// first cache is made and after a destroy alike.
 fn free_slots_match_no_lookup(t: &mut Test) -> CaseResult {
-    let old = create("rspl_test_free_slot\0", BIG, 0, KMC_VMEM);
-    kassert!(t, !old.is_null());
-    // SAFETY: live, destroyed once: its slot is free now.
-    unsafe { rspl_kmem_cache_destroy(old) };
+    // A destroyed cache's slot is free.
+    drop(TestCache::new("rspl_test_free_slot\0", BIG, 0, KMC_VMEM).ok_or(Failed)?);
     let mut free = 0;
     for index in 0..handles::SLOTS {
         let word = handles::word_of(index);
@@ -506,10 +477,9 @@ fn null_and_absurd_arguments(t: &mut Test) -> CaseResult {
         );
     }
     kassert!(t, create("rspl_test_absurd\0", 64, 0, u32::MAX).is_null());
-    let c = create("rspl_test_absurd\0", BIG, 0, KMC_VMEM);
-    kassert!(t, !c.is_null());
-    // SAFETY: live until destroyed below.
-    let cache = unsafe { cache_of(c) };
+    let c_cache = TestCache::new("rspl_test_absurd\0", BIG, 0, KMC_VMEM).ok_or(Failed)?;
+    let c = c_cache.handle();
+    let cache = c_cache.cache();
     // SAFETY: live cache: unknown flags and a NULL object are refused.
     unsafe {
         kassert!(t, rspl_kmem_cache_alloc(c, 0x7fff_0000).is_null());
@@ -523,8 +493,8 @@ fn null_and_absurd_arguments(t: &mut Test) -> CaseResult {
         let o = rspl_kmem_cache_alloc(c, KM_SLEEP);
         kassert!(t, !o.is_null());
         rspl_kmem_cache_free(c, o);
-        rspl_kmem_cache_destroy(c);
     }
+    drop(c_cache);
     Ok(())
 }
 

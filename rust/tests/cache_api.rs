@@ -2,16 +2,16 @@
 
 //! rspl's caches through the exported C API, as a consumer uses them.
 
-use super::helpers::{cache_of, create, create_raw, proc_row, GrowDelay};
+use super::helpers::{create, create_raw, proc_row, TestCache};
 use crate::capi::*;
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
+use crate::sys::params::{Param, ParamGuard};
 use crate::{
     cache::counts,
     report::format,
     report::places::{REPORT_PATH, STALLS_PATH},
     sys::memory,
-    sys::params,
 };
 use core::{
     ffi::c_void,
@@ -92,11 +92,10 @@ fn bad_arguments_return_null(t: &mut Test) -> CaseResult {
 }
 
 /// Allocates `n` objects, checks alignment and no overlap, frees them.
-fn exercise(t: &mut Test, c: *mut c_void, n: usize, size: usize, align: usize) -> CaseResult {
+fn exercise(t: &mut Test, c: &TestCache, n: usize, size: usize, align: usize) -> CaseResult {
     let mut objs = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| Failed)?;
     for _ in 0..n {
-        // SAFETY: `c` is a live cache.
-        let o = unsafe { rspl_kmem_cache_alloc(c, 0) } as usize;
+        let o = c.alloc(0) as usize;
         kassert!(t, o != 0, "KM_SLEEP allocation returned NULL");
         kassert!(
             t,
@@ -122,10 +121,9 @@ fn exercise(t: &mut Test, c: *mut c_void, n: usize, size: usize, align: usize) -
     }
     for &o in objs.as_slice() {
         // SAFETY: each object is live and freed once.
-        unsafe { rspl_kmem_cache_free(c, o as *mut c_void) };
+        unsafe { c.free(o as *mut c_void) };
     }
-    // SAFETY: `c` is live.
-    kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, 0);
+    kassert_eq!(t, c.inuse(), 0);
     Ok(())
 }
 
@@ -138,11 +136,12 @@ fn every_backing(t: &mut Test) -> CaseResult {
         (0, 200),
         (0, 40000),
     ] {
-        let c = create("rspl_test_backing\0", size, 0, flags);
-        kassert!(t, !c.is_null(), "create with flags {:#x} failed", flags);
-        exercise(t, c, 50, size, 8)?;
-        // SAFETY: `c` is live and destroyed once.
-        unsafe { rspl_kmem_cache_destroy(c) };
+        let Some(c) = TestCache::new("rspl_test_backing\0", size, 0, flags) else {
+            kassert!(t, false, "create with flags {:#x} failed", flags);
+            return Err(Failed);
+        };
+        exercise(t, &c, 50, size, 8)?;
+        drop(c);
     }
     Ok(())
 }
@@ -151,11 +150,9 @@ fn every_alignment_odd_size(t: &mut Test) -> CaseResult {
     let mut align = 8;
     while align <= kernel::page::PAGE_SIZE {
         for flags in [KMC_VMEM, KMC_KMEM, KMC_SLAB] {
-            let c = create("rspl_test_align\0", 157, align, flags);
-            kassert!(t, !c.is_null());
-            exercise(t, c, 20, 157, align)?;
-            // SAFETY: live, destroyed once.
-            unsafe { rspl_kmem_cache_destroy(c) };
+            let c = TestCache::new("rspl_test_align\0", 157, align, flags).ok_or(Failed)?;
+            exercise(t, &c, 20, 157, align)?;
+            drop(c);
         }
         align *= 2;
     }
@@ -165,11 +162,12 @@ fn every_alignment_odd_size(t: &mut Test) -> CaseResult {
 fn sizes_up_to_32_mib(t: &mut Test) -> CaseResult {
     let mut size = 16;
     while size <= OBJ_MAX {
-        let c = create("rspl_test_sizes\0", size, 0, KMC_VMEM);
-        kassert!(t, !c.is_null(), "size {}", size);
-        exercise(t, c, 2, size, 8)?;
-        // SAFETY: live, destroyed once.
-        unsafe { rspl_kmem_cache_destroy(c) };
+        let Some(c) = TestCache::new("rspl_test_sizes\0", size, 0, KMC_VMEM) else {
+            kassert!(t, false, "size {}", size);
+            return Err(Failed);
+        };
+        exercise(t, &c, 2, size, 8)?;
+        drop(c);
         size *= 4;
     }
     Ok(())
@@ -212,26 +210,19 @@ fn constructor_destructor_private(t: &mut Test) -> CaseResult {
     for flags in [KMC_VMEM, KMC_SLAB] {
         CONSTRUCTED.store(0, Ordering::Relaxed);
         DESTRUCTED.store(0, Ordering::Relaxed);
-        // SAFETY: valid arguments; the callbacks follow the contract.
-        let c = unsafe {
-            rspl_kmem_cache_create_owned(
-                c_str!("rspl_test_ctor").as_char_ptr(),
-                256,
-                0,
-                Some(ctor),
-                Some(dtor),
-                None,
-                PRIVATE as *mut c_void,
-                null_mut(),
-                flags as c_int,
-                null_mut(),
-            )
-        };
-        kassert!(t, !c.is_null());
+        let c_cache = TestCache::with_callbacks(
+            c_str!("rspl_test_ctor"),
+            256,
+            flags,
+            Some(ctor),
+            Some(dtor),
+            PRIVATE,
+        )
+        .ok_or(Failed)?;
+        let c = c_cache.handle();
         let mut objs = [0usize; 40];
         for o in objs.iter_mut() {
-            // SAFETY: live cache.
-            *o = unsafe { rspl_kmem_cache_alloc(c, 0) } as usize;
+            *o = c_cache.alloc(0) as usize;
             // SAFETY: constructed objects hold the constructor's mark.
             kassert_eq!(t, unsafe { *(*o as *const u64) }, 0xc0ffee);
         }
@@ -241,8 +232,7 @@ fn constructor_destructor_private(t: &mut Test) -> CaseResult {
             unsafe { rspl_kmem_cache_free(c, o as *mut c_void) };
         }
         kassert_eq!(t, DESTRUCTED.load(Ordering::Relaxed), 40);
-        // SAFETY: live, destroyed once.
-        unsafe { rspl_kmem_cache_destroy(c) };
+        drop(c_cache);
     }
     Ok(())
 }
@@ -252,22 +242,16 @@ fn constructor_destructor_private(t: &mut Test) -> CaseResult {
 /// must not sleep either); with IRQs on it gets the caller's flags.
 fn constructor_gets_served_flags(t: &mut Test) -> CaseResult {
     for flags in [KMC_VMEM, KMC_SLAB] {
-        // SAFETY: valid arguments; the callbacks follow the contract.
-        let c = unsafe {
-            rspl_kmem_cache_create_owned(
-                c_str!("rspl_test_ctor_flags").as_char_ptr(),
-                256,
-                0,
-                Some(ctor),
-                Some(dtor),
-                None,
-                PRIVATE as *mut c_void,
-                null_mut(),
-                flags as c_int,
-                null_mut(),
-            )
-        };
-        kassert!(t, !c.is_null());
+        let c_cache = TestCache::with_callbacks(
+            c_str!("rspl_test_ctor_flags"),
+            256,
+            flags,
+            Some(ctor),
+            Some(dtor),
+            PRIVATE,
+        )
+        .ok_or(Failed)?;
+        let c = c_cache.handle();
         for (irqs_off, kmflags, want) in [
             (false, KM_SLEEP, KM_SLEEP),
             (false, KM_PUSHPAGE, KM_PUSHPAGE),
@@ -281,24 +265,22 @@ fn constructor_gets_served_flags(t: &mut Test) -> CaseResult {
             CTOR_FLAGS.store(-1, Ordering::Relaxed);
             let o = {
                 let _irqs = irqs_off.then(crate::sys::irq_lock::IrqsOff::new);
-                // SAFETY: live cache.
-                unsafe { rspl_kmem_cache_alloc(c, kmflags) }
+                c_cache.alloc(kmflags)
             };
             kassert!(t, !o.is_null());
             kassert_eq!(t, CTOR_FLAGS.load(Ordering::Relaxed), i64::from(want));
             // SAFETY: freed once.
             unsafe { rspl_kmem_cache_free(c, o) };
         }
-        // SAFETY: live, destroyed once.
-        unsafe { rspl_kmem_cache_destroy(c) };
+        drop(c_cache);
     }
     Ok(())
 }
 
 fn km_zero_zeroes(t: &mut Test) -> CaseResult {
     for flags in [KMC_VMEM, KMC_SLAB] {
-        let c = create("rspl_test_zero\0", 1000, 0, flags);
-        kassert!(t, !c.is_null());
+        let c_cache = TestCache::new("rspl_test_zero\0", 1000, 0, flags).ok_or(Failed)?;
+        let c = c_cache.handle();
         // SAFETY: live cache; the object has 1000 bytes; freed once.
         unsafe {
             let o = rspl_kmem_cache_alloc(c, 0) as *mut u8;
@@ -312,25 +294,25 @@ fn km_zero_zeroes(t: &mut Test) -> CaseResult {
                 "KM_ZERO object not zeroed"
             );
             rspl_kmem_cache_free(c, z.cast());
-            rspl_kmem_cache_destroy(c);
         }
+        drop(c_cache);
     }
     Ok(())
 }
 
-/// Frees a dirtied object of live cache `c` (`size` bytes at least) and
-/// allocates again: the same object, from this CPU's magazine.
-fn dirty_and_again(t: &mut Test, c: *mut c_void, size: usize) -> Result<*mut u8, Failed> {
-    // SAFETY: live cache; the object has `size` bytes; freed once.
+/// Frees a dirtied object of `c` (`size` bytes at least) and allocates
+/// again: the same object, from this CPU's magazine.
+fn dirty_and_again(t: &mut Test, c: &TestCache, size: usize) -> Result<*mut u8, Failed> {
+    let o = c.alloc(0) as *mut u8;
+    kassert!(t, !o.is_null());
+    // SAFETY: the object has `size` bytes; freed once.
     unsafe {
-        let o = rspl_kmem_cache_alloc(c, 0) as *mut u8;
-        kassert!(t, !o.is_null());
         core::ptr::write_bytes(o.add(8), 0xa5, size - 8);
-        rspl_kmem_cache_free(c, o.cast());
-        let again = rspl_kmem_cache_alloc(c, 0) as *mut u8;
-        kassert_eq!(t, again, o);
-        Ok(again)
+        c.free(o.cast());
     }
+    let again = c.alloc(0) as *mut u8;
+    kassert_eq!(t, again, o);
+    Ok(again)
 }
 
 fn own_slabs_follow_init_on_alloc(t: &mut Test) -> CaseResult {
@@ -338,9 +320,9 @@ fn own_slabs_follow_init_on_alloc(t: &mut Test) -> CaseResult {
     // does unless booted with init_on_alloc=0: rspl's slabs then do too.
     let init = memory::init_on_alloc();
     let _here = StayOnCpu::new();
-    let c = create("rspl_test_init\0", 1000, 0, KMC_VMEM);
-    kassert!(t, !c.is_null());
-    let o = dirty_and_again(t, c, 1000)?;
+    let c_cache = TestCache::new("rspl_test_init\0", 1000, 0, KMC_VMEM).ok_or(Failed)?;
+    let c = c_cache.handle();
+    let o = dirty_and_again(t, &c_cache, 1000)?;
     // SAFETY: `o` is a live object of 1000 bytes.
     let bytes = unsafe { core::slice::from_raw_parts(o.add(8), 992) };
     let zeroed = bytes.iter().all(|&b| b == 0);
@@ -352,15 +334,15 @@ fn own_slabs_follow_init_on_alloc(t: &mut Test) -> CaseResult {
         init,
         zeroed
     );
-    // SAFETY: live, freed and destroyed once.
+    // SAFETY: live, freed once.
     unsafe {
         rspl_kmem_cache_free(c, o.cast());
-        rspl_kmem_cache_destroy(c);
     }
+    drop(c_cache);
     // A constructor initialises each object instead (SLUB's rule): the
     // bytes it leaves alone are not zeroed first.
     // SAFETY: valid arguments; the callbacks follow the contract.
-    let c = unsafe {
+    let c_cache = TestCache::from_handle(unsafe {
         rspl_kmem_cache_create_owned(
             c_str!("rspl_test_init_ctor").as_char_ptr(),
             1000,
@@ -373,9 +355,10 @@ fn own_slabs_follow_init_on_alloc(t: &mut Test) -> CaseResult {
             KMC_VMEM as c_int,
             null_mut(),
         )
-    };
-    kassert!(t, !c.is_null());
-    let o = dirty_and_again(t, c, 1000)?;
+    })
+    .ok_or(Failed)?;
+    let c = c_cache.handle();
+    let o = dirty_and_again(t, &c_cache, 1000)?;
     // SAFETY: `o` is a live object of 1000 bytes.
     let bytes = unsafe { core::slice::from_raw_parts(o.add(8), 992) };
     kassert!(
@@ -385,28 +368,27 @@ fn own_slabs_follow_init_on_alloc(t: &mut Test) -> CaseResult {
     );
     // SAFETY: `o` is live; the constructor marked it.
     kassert_eq!(t, unsafe { *(o as *const u64) }, 0xc0ffee);
-    // SAFETY: live, freed and destroyed once.
+    // SAFETY: live, freed once.
     unsafe {
         rspl_kmem_cache_free(c, o.cast());
-        rspl_kmem_cache_destroy(c);
     }
+    drop(c_cache);
     Ok(())
 }
 
-/// An object of live cache `c`, and how many milliseconds it took.
-fn timed_alloc(c: *mut c_void, kmflags: c_int) -> (*mut c_void, i64) {
+/// An object of `c`, and how many milliseconds it took.
+fn timed_alloc(c: &TestCache, kmflags: c_int) -> (*mut c_void, i64) {
     let start = Ktime::ktime_get();
-    // SAFETY: the caller passes a live cache.
-    let obj = unsafe { rspl_kmem_cache_alloc(c, kmflags) };
+    let obj = c.alloc(kmflags);
     (obj, ktime_ms_delta(Ktime::ktime_get(), start))
 }
 
 fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
-    let c = create("rspl_test_emergency\0", 65536, 0, KMC_VMEM);
-    kassert!(t, !c.is_null());
-    params::set_grow_timeout_ms(100);
-    let delay = GrowDelay::set(1500);
-    let (a, waited) = timed_alloc(c, 0);
+    let c_cache = TestCache::new("rspl_test_emergency\0", 65536, 0, KMC_VMEM).ok_or(Failed)?;
+    let c = c_cache.handle();
+    let _timeout = ParamGuard::set(Param::GrowTimeoutMs, 100);
+    let delay = ParamGuard::set(Param::InjectGrowDelayMs, 1500);
+    let (a, waited) = timed_alloc(&c_cache, 0);
     kassert!(t, !a.is_null());
     // The timer's tick and the wakeup, slower under KASAN; a missed
     // timeout would wait for the whole 1.5 s grow.
@@ -418,15 +400,14 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
         waited
     );
     // Marked deadlocked: the next miss takes an emergency object at once.
-    let (b, waited) = timed_alloc(c, KM_PUSHPAGE);
+    let (b, waited) = timed_alloc(&c_cache, KM_PUSHPAGE);
     kassert!(
         t,
         !b.is_null() && waited < 20,
         "second caller waited {} ms",
         waited
     );
-    // SAFETY: `c` is a live cache created by rspl_kmem_cache_create.
-    let cache = unsafe { cache_of(c) };
+    let cache = c_cache.cache();
     let (flags, counts) = cache.row();
     kassert!(
         t,
@@ -509,7 +490,7 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
     kassert_eq!(t, cols[6], b"2");
     kassert_eq!(t, cols[7], b"0");
     // Once the delay is lifted and the grow lands, the cache recovers.
-    delay.lift();
+    delay.restore();
     crate::sys::memory::msleep(1700);
     // SAFETY: live cache; freed once.
     unsafe {
@@ -523,19 +504,14 @@ fn emergency_path_with_injected_delay(t: &mut Test) -> CaseResult {
         flags & (1 << KMC_BIT_DEADLOCKED) == 0,
         "still marked deadlocked after a grow"
     );
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
 fn reap_returns_every_slab(t: &mut Test) -> CaseResult {
-    let c = create("rspl_test_reap\0", 20000, 0, KMC_VMEM);
-    kassert!(t, !c.is_null());
-    exercise(t, c, 200, 20000, 8)?;
-    // SAFETY: `c` is live.
-    let cache = unsafe { cache_of(c) };
-    // SAFETY: `c` is live.
-    unsafe { rspl_kmem_cache_reap_now(c) };
+    let c = TestCache::new("rspl_test_reap\0", 20000, 0, KMC_VMEM).ok_or(Failed)?;
+    exercise(t, &c, 200, 20000, 8)?;
+    let cache = c.cache();
+    c.reap();
     let (_, counts) = cache.row();
     let counts::RowCounts::Slabs(s) = counts else {
         return Err(Failed);
@@ -551,23 +527,19 @@ fn reap_returns_every_slab(t: &mut Test) -> CaseResult {
         "slabs_max {} for 200 objects",
         s.slabs.slabs_max
     );
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
 fn km_nosleep_never_sleeps(t: &mut Test) -> CaseResult {
-    let c = create("rspl_test_nosleep\0", 65536, 0, KMC_VMEM);
-    kassert!(t, !c.is_null());
+    let c_cache = TestCache::new("rspl_test_nosleep\0", 65536, 0, KMC_VMEM).ok_or(Failed)?;
+    let c = c_cache.handle();
     // SAFETY: `c` is live until destroyed at the end.
     let cache = unsafe { super::helpers::cache_of(c) };
     // A grow that takes far longer than anyone may wait.
-    let delay = GrowDelay::set(400);
+    let delay = ParamGuard::set(Param::InjectGrowDelayMs, 400);
     let start = Ktime::ktime_get();
-    // SAFETY: live cache.
-    let a = unsafe { rspl_kmem_cache_alloc(c, KM_NOSLEEP) };
-    // SAFETY: live cache.
-    let b = unsafe { rspl_kmem_cache_alloc(c, KM_NOSLEEP | KM_ZERO) };
+    let a = c_cache.alloc(KM_NOSLEEP);
+    let b = c_cache.alloc(KM_NOSLEEP | KM_ZERO);
     let took = ktime_ms_delta(Ktime::ktime_get(), start);
     // A wait would last the grow timeout (100 ms) at least; an emulated
     // CPU is now and then descheduled for 20 ms (seen in CI).
@@ -585,10 +557,9 @@ fn km_nosleep_never_sleeps(t: &mut Test) -> CaseResult {
     let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
     kassert_eq!(t, (s.emergency, s.deadlocks, s.slabs.objs_alloc), (2, 0, 0));
     // The grow they started lands; then KM_NOSLEEP gets slab objects.
-    delay.lift();
+    delay.restore();
     crate::sys::memory::msleep(600);
-    // SAFETY: live cache.
-    let d = unsafe { rspl_kmem_cache_alloc(c, KM_NOSLEEP) };
+    let d = c_cache.alloc(KM_NOSLEEP);
     kassert!(t, !d.is_null());
     let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
     kassert_eq!(t, s.emergency, 2);
@@ -601,10 +572,7 @@ fn km_nosleep_never_sleeps(t: &mut Test) -> CaseResult {
     }
     let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
     kassert_eq!(t, (s.emergency, s.emergency_max), (0, 2));
-    // SAFETY: `c` is live.
-    kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, 0);
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
+    kassert_eq!(t, c_cache.inuse(), 0);
     Ok(())
 }
 
@@ -619,14 +587,13 @@ fn xorshift(state: &mut u32) -> u32 {
 fn many_objects_across_many_slabs(t: &mut Test) -> CaseResult {
     const N: usize = 5000;
     const SIZE: usize = 200;
-    let c = create("rspl_test_many\0", SIZE, 0, KMC_KVMEM);
-    kassert!(t, !c.is_null());
+    let c_cache = TestCache::new("rspl_test_many\0", SIZE, 0, KMC_KVMEM).ok_or(Failed)?;
+    let c = c_cache.handle();
     // SAFETY: `c` is live until destroyed at the end.
     let cache = unsafe { super::helpers::cache_of(c) };
     let mut objs = KVec::with_capacity(N, GFP_KERNEL).map_err(|_| Failed)?;
     for i in 0..N {
-        // SAFETY: `c` is live.
-        let o = unsafe { rspl_kmem_cache_alloc(c, 0) } as usize;
+        let o = c_cache.alloc(0) as usize;
         kassert!(t, o != 0, "allocation {} returned NULL", i);
         // Each holder writes its own pattern over the whole object.
         // SAFETY: the object has SIZE bytes and is ours.
@@ -681,14 +648,10 @@ fn many_objects_across_many_slabs(t: &mut Test) -> CaseResult {
         // SAFETY: each object is live and freed once.
         unsafe { rspl_kmem_cache_free(c, o as *mut c_void) };
     }
-    // SAFETY: `c` is live.
-    kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, 0);
-    // SAFETY: `c` is live.
-    unsafe { rspl_kmem_cache_reap_now(c) };
+    kassert_eq!(t, c_cache.inuse(), 0);
+    c_cache.reap();
     let s = super::helpers::slab_counts(cache).ok_or(Failed)?;
     kassert_eq!(t, (s.slabs.slabs_total, s.slabs.objs_alloc), (0, 0));
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
@@ -698,16 +661,16 @@ fn many_objects_across_many_slabs(t: &mut Test) -> CaseResult {
 /// its wait times out, from vmalloc, whole and usable. (Before, an 8 MiB
 /// KM_SLEEP caller retried kmalloc() until the grow landed.)
 fn large_emergency_objects_need_no_contiguous_memory(t: &mut Test) -> CaseResult {
-    params::set_grow_timeout_ms(100);
+    let _timeout = ParamGuard::set(Param::GrowTimeoutMs, 100);
     for (size, kmflags) in [
         (64 << 10, KM_PUSHPAGE),
         (5 << 20, KM_SLEEP),
         (8 << 20, KM_PUSHPAGE | KM_ZERO),
     ] {
-        let c = create("rspl_test_huge\0", size, 0, KMC_VMEM);
-        kassert!(t, !c.is_null());
-        let delay = GrowDelay::set(3000);
-        let (a, waited) = timed_alloc(c, kmflags);
+        let c_cache = TestCache::new("rspl_test_huge\0", size, 0, KMC_VMEM).ok_or(Failed)?;
+        let c = c_cache.handle();
+        let delay = ParamGuard::set(Param::InjectGrowDelayMs, 3000);
+        let (a, waited) = timed_alloc(&c_cache, kmflags);
         kassert!(t, !a.is_null());
         // The 100 ms timeout and the wakeup, then a vmalloc of a few MiB
         // (slow under TCG and KASAN): far from the 3 s grow.
@@ -716,8 +679,7 @@ fn large_emergency_objects_need_no_contiguous_memory(t: &mut Test) -> CaseResult
             waited < 1500,
             "{size} bytes: waited {waited} ms for a 100 ms timeout"
         );
-        // SAFETY: live cache.
-        let cache = unsafe { cache_of(c) };
+        let cache = c_cache.cache();
         let stalls = cache.stall_counts();
         kassert_eq!(t, (stalls.emergency_allocs, stalls.timeouts), (1, 1));
         // SAFETY: the caller owns all `size` bytes of `a`.
@@ -735,9 +697,8 @@ fn large_emergency_objects_need_no_contiguous_memory(t: &mut Test) -> CaseResult
         // emergency object); the grow is let go before destroy.
         unsafe { rspl_kmem_cache_free(c, a) };
         kassert_eq!(t, cache.stall_counts().emergency_live, 0);
-        delay.lift();
-        // SAFETY: destroyed once.
-        unsafe { rspl_kmem_cache_destroy(c) };
+        delay.restore();
+        drop(c_cache);
     }
     Ok(())
 }
@@ -747,22 +708,21 @@ fn large_emergency_objects_need_no_contiguous_memory(t: &mut Test) -> CaseResult
 /// (here a kmalloc'd one, while the slabs are vmalloc'd). Once none is
 /// live, no free looks.
 fn frees_tell_emergency_objects_apart(t: &mut Test) -> CaseResult {
-    let c = create("rspl_test_erange\0", 16 << 10, 0, KMC_VMEM);
-    kassert!(t, !c.is_null());
-    // SAFETY: live until destroyed at the end.
-    let cache = unsafe { cache_of(c) };
-    params::set_grow_timeout_ms(100);
-    let delay = GrowDelay::set(1000);
+    let c_cache = TestCache::new("rspl_test_erange\0", 16 << 10, 0, KMC_VMEM).ok_or(Failed)?;
+    let c = c_cache.handle();
+    let cache = c_cache.cache();
+    let _timeout = ParamGuard::set(Param::GrowTimeoutMs, 100);
+    let delay = ParamGuard::set(Param::InjectGrowDelayMs, 1000);
     // An empty cache with its grow held up: an emergency object.
-    let (e, _) = timed_alloc(c, KM_PUSHPAGE);
+    let (e, _) = timed_alloc(&c_cache, KM_PUSHPAGE);
     kassert!(t, !e.is_null());
     kassert_eq!(t, cache.stall_counts().emergency_live, 1);
-    delay.lift();
+    delay.restore();
     // Once the grow lands, slab objects.
     let mut s = null_mut();
     for _ in 0..50 {
         crate::sys::memory::msleep(50);
-        let (o, _) = timed_alloc(c, 0);
+        let (o, _) = timed_alloc(&c_cache, 0);
         kassert!(t, !o.is_null());
         if cache.stall_counts().emergency_live == 1 && !cache.emergency_may_hold(o as usize) {
             s = o;
@@ -784,8 +744,6 @@ fn frees_tell_emergency_objects_apart(t: &mut Test) -> CaseResult {
     }
     kassert_eq!(t, cache.stall_counts().emergency_live, 0);
     kassert!(t, !cache.emergency_may_hold(e as usize));
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
@@ -797,24 +755,20 @@ fn inuse_counts_objects(t: &mut Test) -> CaseResult {
         ("rspl_test_inuse_slabs\0", KMC_KVMEM),
         ("rspl_test_inuse_linux\0", KMC_SLAB),
     ] {
-        let c = create(name, 512, 0, flags);
-        kassert!(t, !c.is_null());
+        let c_cache = TestCache::new(name, 512, 0, flags).ok_or(Failed)?;
+        let c = c_cache.handle();
         let mut objs = [core::ptr::null_mut::<c_void>(); 37];
         for (i, o) in objs.iter_mut().enumerate() {
-            // SAFETY: live cache.
-            *o = unsafe { rspl_kmem_cache_alloc(c, 0) };
+            *o = c_cache.alloc(0);
             kassert!(t, !o.is_null());
-            // SAFETY: live cache.
-            kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, i as u64 + 1);
+            kassert_eq!(t, c_cache.inuse(), i as u64 + 1);
         }
         for (i, &o) in objs.iter().enumerate() {
             // SAFETY: each object is live and freed once.
             unsafe { rspl_kmem_cache_free(c, o) };
-            // SAFETY: live cache.
-            kassert_eq!(t, unsafe { rspl_kmem_cache_inuse(c) }, (36 - i) as u64);
+            kassert_eq!(t, c_cache.inuse(), (36 - i) as u64);
         }
-        // SAFETY: live, destroyed once.
-        unsafe { rspl_kmem_cache_destroy(c) };
+        drop(c_cache);
     }
     Ok(())
 }
@@ -823,28 +777,19 @@ fn inuse_counts_objects(t: &mut Test) -> CaseResult {
 /// `rspl-<name>`, so that SLUB never refuses (and warns about) the second.
 fn same_name_linux_caches(t: &mut Test) -> CaseResult {
     let name = "rspl_test_twin\0";
-    let a = create(name, 200, 0, KMC_SLAB);
-    let b = create(name, 200, 0, KMC_SLAB);
-    let c = create(name, 200, 0, KMC_SLAB);
-    kassert!(t, !a.is_null() && !b.is_null() && !c.is_null());
-    fn linux<'a>(h: *mut c_void) -> Option<&'a [u8]> {
-        // SAFETY: the caller's `h` is live while the name is compared.
-        let cache = unsafe { cache_of(h) };
-        cache.linux_name().map(|n| n.as_bytes())
+    let a = TestCache::new(name, 200, 0, KMC_SLAB).ok_or(Failed)?;
+    let b = TestCache::new(name, 200, 0, KMC_SLAB).ok_or(Failed)?;
+    let c = TestCache::new(name, 200, 0, KMC_SLAB).ok_or(Failed)?;
+    fn linux(c: &TestCache) -> Option<&[u8]> {
+        c.cache().linux_name().map(|n| n.as_bytes())
     }
-    kassert_eq!(t, linux(a), Some(&b"rspl-rspl_test_twin"[..]));
-    kassert_eq!(t, linux(b), Some(&b"rspl-rspl_test_twin-2"[..]));
-    kassert_eq!(t, linux(c), Some(&b"rspl-rspl_test_twin-3"[..]));
-    // SAFETY: live cache, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(a) };
+    kassert_eq!(t, linux(&a), Some(&b"rspl-rspl_test_twin"[..]));
+    kassert_eq!(t, linux(&b), Some(&b"rspl-rspl_test_twin-2"[..]));
+    kassert_eq!(t, linux(&c), Some(&b"rspl-rspl_test_twin-3"[..]));
+    drop(a);
     // The first name is free again.
-    let d = create(name, 200, 0, KMC_SLAB);
-    kassert!(t, !d.is_null());
-    kassert_eq!(t, linux(d), Some(&b"rspl-rspl_test_twin"[..]));
-    for h in [b, c, d] {
-        // SAFETY: live caches, each destroyed once.
-        unsafe { rspl_kmem_cache_destroy(h) };
-    }
+    let d = TestCache::new(name, 200, 0, KMC_SLAB).ok_or(Failed)?;
+    kassert_eq!(t, linux(&d), Some(&b"rspl-rspl_test_twin"[..]));
     Ok(())
 }
 

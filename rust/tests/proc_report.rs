@@ -3,7 +3,7 @@
 //! The slab report read back through the VFS, as `cat` reads it, at
 //! `/proc/rspl/kmem/slab` and, while rspl holds it, `/proc/spl/kmem/slab`.
 
-use super::helpers::{create, proc_row};
+use super::helpers::{proc_row, Objs, TestCache};
 use crate::capi::*;
 use crate::report::places::{spl_dir_held, RECLAIM_PATH, REPORT_PATH};
 use crate::sys::flags::*;
@@ -76,9 +76,9 @@ fn reclaim_file_counts_calls(t: &mut Test) -> CaseResult {
     let reaps = reclaim_counter("reap_now_calls").ok_or(Failed)?;
     let actives = reclaim_counter("reap_active_calls").ok_or(Failed)?;
     let counts = reclaim_counter("shrinker_count_calls").ok_or(Failed)?;
-    let c = create("rspl_test_reclaim_counts\0", 4096, 0, KMC_KVMEM);
-    kassert!(t, !c.is_null());
-    // SAFETY: live cache; the object is freed once; destroyed once.
+    let c_cache = TestCache::new("rspl_test_reclaim_counts\0", 4096, 0, KMC_KVMEM).ok_or(Failed)?;
+    let c = c_cache.handle();
+    // SAFETY: live cache; the object is freed once.
     unsafe {
         let o = rspl_kmem_cache_alloc(c, 0);
         kassert!(t, !o.is_null());
@@ -86,8 +86,8 @@ fn reclaim_file_counts_calls(t: &mut Test) -> CaseResult {
         rspl_kmem_cache_reap_now(c);
         rspl_kmem_cache_reap_now(c);
         kassert_eq!(t, rspl_kmem_cache_reap_active(), 0);
-        rspl_kmem_cache_destroy(c);
     }
+    drop(c_cache);
     // Others may reap meanwhile (the shrinker does not count as a reap).
     let now = reclaim_counter("reap_now_calls").ok_or(Failed)?;
     kassert!(t, now >= reaps + 2, "reap_now_calls {} -> {}", reaps, now);
@@ -134,20 +134,10 @@ impl WorkItem for Churn {
         let mut i = 0;
         while !this.stop.load(Ordering::Relaxed) && i < 2000 {
             let (size, flags) = kinds[i % kinds.len()];
-            let c = create("rspl_test_churn\0", size, 0, flags);
-            if c.is_null() {
-                this.failures.fetch_add(1, Ordering::Relaxed);
-            } else {
-                // SAFETY: `c` is live; the object is freed once, then the
-                // cache is destroyed once.
-                unsafe {
-                    let o = rspl_kmem_cache_alloc(c, 0);
-                    if o.is_null() {
-                        this.failures.fetch_add(1, Ordering::Relaxed);
-                    } else {
-                        rspl_kmem_cache_free(c, o);
-                    }
-                    rspl_kmem_cache_destroy(c);
+            match TestCache::new("rspl_test_churn\0", size, 0, flags) {
+                Some(c) if Objs::new(&c).alloc().is_some() => {}
+                _ => {
+                    this.failures.fetch_add(1, Ordering::Relaxed);
                 }
             }
             this.rounds.fetch_add(1, Ordering::Relaxed);
@@ -181,10 +171,8 @@ fn readable_while_caches_come_and_go(t: &mut Test) -> CaseResult {
     )
     .map_err(|_| Failed)?;
     // A cache that stays, with objects, so that rows are always there.
-    let keep = create("rspl_test_proc_keep\0", 50000, 0, KMC_VMEM);
-    kassert!(t, !keep.is_null());
-    // SAFETY: `keep` is live.
-    let obj = unsafe { rspl_kmem_cache_alloc(keep, 0) };
+    let keep = TestCache::new("rspl_test_proc_keep\0", 50000, 0, KMC_VMEM).ok_or(Failed)?;
+    let obj = keep.alloc(0);
     let _ = workqueue::system_unbound().enqueue(churn.clone());
     let mut buf = KVec::from_elem(0u8, 64 * 1024, GFP_KERNEL).map_err(|_| Failed)?;
     let mut reads = 0;
@@ -206,11 +194,9 @@ fn readable_while_caches_come_and_go(t: &mut Test) -> CaseResult {
     while !churn.done.load(Ordering::Acquire) {
         msleep(1);
     }
-    // SAFETY: `obj` is live and freed once; `keep` is destroyed once.
-    unsafe {
-        rspl_kmem_cache_free(keep, obj);
-        rspl_kmem_cache_destroy(keep);
-    }
+    // SAFETY: `obj` is live and freed once.
+    unsafe { keep.free(obj) };
+    drop(keep);
     let rounds = churn.rounds.load(Ordering::Relaxed);
     kassert_eq!(t, bad, 0);
     kassert_eq!(t, churn.failures.load(Ordering::Relaxed), 0);
@@ -226,13 +212,11 @@ fn readable_while_caches_come_and_go(t: &mut Test) -> CaseResult {
 /// `/proc/spl/kmem/slab` shows rspl's caches exactly while rspl holds
 /// `/proc/spl` (no SPL loaded), and never when an SPL has it.
 fn spl_path_shows_rspl_only_while_held(t: &mut Test) -> CaseResult {
-    let c = create("rspl_test_spl_place\0", 200, 0, 0);
-    kassert!(t, !c.is_null());
+    let c = TestCache::new("rspl_test_spl_place\0", 200, 0, 0).ok_or(Failed)?;
     let own = proc_row(REPORT_PATH, "rspl_test_spl_place");
     let at_spl = proc_row(c_str!("/proc/spl/kmem/slab"), "rspl_test_spl_place");
     let held = spl_dir_held();
-    // SAFETY: `c` is live and destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
+    drop(c);
     kassert!(t, own.is_some(), "no row in {}", REPORT_PATH);
     if held {
         kassert!(t, at_spl == own, "/proc/spl/kmem/slab is not rspl's report");

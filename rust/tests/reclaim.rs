@@ -7,13 +7,17 @@
 //! shrinker never sleeps on a cache's reap lock, and calls reclaim
 //! callbacks only for reclaim that may enter filesystems.
 
-use super::helpers::{cache_of, create, slab_counts};
+use super::helpers::{slab_counts, TestCache};
 use crate::capi::*;
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, StayOnCpu, Test};
 use crate::{
-    cache::Cache, services::reclaim, sys::kunit::write_file, sys::linux_cache::LinuxCache,
-    sys::memory::msleep, sys::params,
+    cache::Cache,
+    services::reclaim,
+    sys::kunit::write_file,
+    sys::linux_cache::LinuxCache,
+    sys::memory::msleep,
+    sys::params::{Param, ParamGuard},
 };
 use core::{
     ffi::c_void,
@@ -22,34 +26,9 @@ use core::{
 };
 use kernel::c_str;
 
-/// The default aging tick, put back when a case ends however it ends.
-struct AgeSetting;
-
-impl AgeSetting {
-    fn set(ms: u32) -> Self {
-        params::set_idle_age_ms(ms);
-        Self
-    }
-}
-
-impl Drop for AgeSetting {
-    fn drop(&mut self) {
-        params::set_idle_age_ms(2000);
-    }
-}
-
 /// Leaves free objects in magazines and on slabs: what reclaim returns.
-fn leave_free_memory(t: &mut Test, c: *mut c_void) -> CaseResult {
-    let mut objs = [core::ptr::null_mut::<c_void>(); 100];
-    for o in objs.iter_mut() {
-        // SAFETY: `c` is live.
-        *o = unsafe { rspl_kmem_cache_alloc(c, 0) };
-        kassert!(t, !o.is_null());
-    }
-    for &o in objs.iter() {
-        // SAFETY: each object is live and freed once.
-        unsafe { rspl_kmem_cache_free(c, o) };
-    }
+fn leave_free_memory(t: &mut Test, c: &TestCache) -> CaseResult {
+    drop(c.alloc_n(t, 100)?);
     Ok(())
 }
 
@@ -59,12 +38,10 @@ fn holds_nothing(cache: &Cache) -> bool {
 }
 
 fn aging_returns_idle_memory(t: &mut Test) -> CaseResult {
-    let _age = AgeSetting::set(100);
-    let c = create("rspl_test_aging\0", 256, 0, KMC_KVMEM);
-    kassert!(t, !c.is_null());
-    // SAFETY: `c` is live until destroyed at the end.
-    let cache = unsafe { cache_of(c) };
-    leave_free_memory(t, c)?;
+    let _age = ParamGuard::set(Param::IdleAgeMs, 100);
+    let c = TestCache::new("rspl_test_aging\0", 256, 0, KMC_KVMEM).ok_or(Failed)?;
+    let cache = c.cache();
+    leave_free_memory(t, &c)?;
     kassert!(t, !holds_nothing(cache), "nothing left to age");
     // The tick already queued runs within the old period (2 s); then two
     // 100 ms ticks without use return everything. Allow 20 s: once, on
@@ -84,51 +61,29 @@ fn aging_returns_idle_memory(t: &mut Test) -> CaseResult {
         s.slabs.slabs_total,
         cache.magazine_objects()
     );
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
-}
-
-/// Allocates `objs.len()` objects into `objs`.
-fn fill(t: &mut Test, c: *mut c_void, objs: &mut [*mut c_void]) -> CaseResult {
-    for o in objs.iter_mut() {
-        // SAFETY: `c` is live.
-        *o = unsafe { rspl_kmem_cache_alloc(c, 0) };
-        kassert!(t, !o.is_null());
-    }
-    Ok(())
-}
-
-fn free_all(c: *mut c_void, objs: &[*mut c_void]) {
-    for &o in objs {
-        // SAFETY: each object is live and freed once.
-        unsafe { rspl_kmem_cache_free(c, o) };
-    }
 }
 
 fn a_repeated_batch_keeps_its_slabs(t: &mut Test) -> CaseResult {
     // No tick between the batches: the working set is theirs. One CPU:
     // its magazine holds what the batch freed last.
-    let _age = AgeSetting::set(0);
+    let _age = ParamGuard::set(Param::IdleAgeMs, 0);
     let _here = StayOnCpu::new();
     // 132 KiB objects: 8 a slab, magazines of 16.
-    let c = create("rspl_test_batch\0", 132 << 10, 0, KMC_VMEM);
-    kassert!(t, !c.is_null());
-    // SAFETY: `c` is live until destroyed at the end.
-    let cache = unsafe { cache_of(c) };
-    let mut objs = [null_mut::<c_void>(); 64];
-    fill(t, c, &mut objs)?;
+    let c = TestCache::new("rspl_test_batch\0", 132 << 10, 0, KMC_VMEM).ok_or(Failed)?;
+    let cache = c.cache();
+    let mut objs = c.alloc_n(t, 64)?;
     let grown = cache.stall_counts().grows;
     let s = slab_counts(cache).ok_or(Failed)?;
     kassert_eq!(t, s.slabs.slabs_total, 8);
-    free_all(c, &objs);
+    objs.free_all();
     // 16 stay in this CPU's magazine; the slabs the other 48 emptied are
     // kept for the working set (8 slabs were in use), not freed but one.
     let s = slab_counts(cache).ok_or(Failed)?;
     kassert_eq!(t, s.slabs.slabs_total, 8);
-    fill(t, c, &mut objs)?;
+    kassert!(t, objs.alloc_n(64));
     kassert_eq!(t, cache.stall_counts().grows, grown);
-    free_all(c, &objs);
+    objs.free_all();
     // The aging tick returns what no batch used for two ticks: the idle
     // magazine first, then the slabs.
     for _ in 0..4 {
@@ -141,19 +96,15 @@ fn a_repeated_batch_keeps_its_slabs(t: &mut Test) -> CaseResult {
         slab_counts(cache).ok_or(Failed)?.slabs.slabs_total,
         cache.magazine_objects()
     );
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
 fn shrinker_returns_free_memory(t: &mut Test) -> CaseResult {
     // No aging: only the shrinker may return the memory.
-    let _age = AgeSetting::set(0);
-    let c = create("rspl_test_shrinker\0", 256, 0, KMC_KVMEM);
-    kassert!(t, !c.is_null());
-    // SAFETY: `c` is live until destroyed at the end.
-    let cache = unsafe { cache_of(c) };
-    leave_free_memory(t, c)?;
+    let _age = ParamGuard::set(Param::IdleAgeMs, 0);
+    let c = TestCache::new("rspl_test_shrinker\0", 256, 0, KMC_KVMEM).ok_or(Failed)?;
+    let cache = c.cache();
+    leave_free_memory(t, &c)?;
     let reclaimable = cache.reclaimable();
     kassert!(t, reclaimable >= 100, "{} objects reclaimable", reclaimable);
     // The shrinker's count is kept by the slow paths: this cache's share
@@ -168,8 +119,6 @@ fn shrinker_returns_free_memory(t: &mut Test) -> CaseResult {
     kassert!(t, holds_nothing(cache), "the shrinker left memory behind");
     kassert_eq!(t, cache.reclaimable(), 0);
     kassert_eq!(t, cache.published_reclaimable(), 0);
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
@@ -225,12 +174,14 @@ fn create_reclaiming(
 /// that cache instead of waiting on its reap lock, which its own task
 /// holds (before, it waited forever).
 fn shrinker_skips_a_cache_being_reaped(t: &mut Test) -> CaseResult {
-    let c = create_reclaiming(c_str!("rspl_test_reclaim_nest"), reclaim_into_shrinker);
-    kassert!(t, !c.is_null());
+    let c = TestCache::from_handle(create_reclaiming(
+        c_str!("rspl_test_reclaim_nest"),
+        reclaim_into_shrinker,
+    ))
+    .ok_or(Failed)?;
     NESTED_RAN.store(false, Ordering::Relaxed);
     NESTED_BUSY.store(false, Ordering::Relaxed);
-    // SAFETY: `c` is live.
-    unsafe { rspl_kmem_cache_reap_now(c) };
+    c.reap();
     kassert!(
         t,
         NESTED_RAN.load(Ordering::Relaxed),
@@ -241,24 +192,23 @@ fn shrinker_skips_a_cache_being_reaped(t: &mut Test) -> CaseResult {
         NESTED_BUSY.load(Ordering::Relaxed),
         "the nested shrinker did not see the cache busy"
     );
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
 /// Reclaim callbacks run for reclaim that may enter filesystems, and not
 /// for NOFS/NOIO reclaim (rspl's own allocations, the I/O path's).
 fn shrinker_calls_back_only_for_fs_reclaim(t: &mut Test) -> CaseResult {
-    let c = create_reclaiming(c_str!("rspl_test_reclaim_gfp"), counting_reclaim);
-    kassert!(t, !c.is_null());
+    let _c = TestCache::from_handle(create_reclaiming(
+        c_str!("rspl_test_reclaim_gfp"),
+        counting_reclaim,
+    ))
+    .ok_or(Failed)?;
     let mut busy = false;
     let before = CALLED_BACK.load(Ordering::Relaxed);
     reclaim::rspl_shrink_scan(u64::MAX as _, false, &mut busy);
     kassert_eq!(t, CALLED_BACK.load(Ordering::Relaxed), before);
     reclaim::rspl_shrink_scan(u64::MAX as _, true, &mut busy);
     kassert!(t, CALLED_BACK.load(Ordering::Relaxed) > before);
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
@@ -267,21 +217,15 @@ fn shrinker_calls_back_only_for_fs_reclaim(t: &mut Test) -> CaseResult {
 /// reported none, and the kernel saw the shrinker free nothing.
 fn pass_through_reap_reports_what_it_gave_back(t: &mut Test) -> CaseResult {
     let _here = StayOnCpu::new();
-    let c = create("rspl_test_reclaim_front\0", 256, 0, 0);
-    kassert!(t, !c.is_null());
-    // SAFETY: `c` is live until destroyed at the end.
-    let cache = unsafe { cache_of(c) };
-    let mut objs = [null_mut(); 10];
-    fill(t, c, &mut objs)?;
-    free_all(c, &objs);
+    let c = TestCache::new("rspl_test_reclaim_front\0", 256, 0, 0).ok_or(Failed)?;
+    let cache = c.cache();
+    drop(c.alloc_n(t, 10)?);
     let parked = cache.magazine_objects() as u64;
     if LinuxCache::may_park() {
         kassert!(t, parked > 0, "nothing parked in the magazine");
     }
     kassert_eq!(t, cache.reap(), parked);
     kassert_eq!(t, cache.magazine_objects(), 0);
-    // SAFETY: live, destroyed once.
-    unsafe { rspl_kmem_cache_destroy(c) };
     Ok(())
 }
 
