@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <rspl_test/file_io.h>
+#include <rspl_test/slab_row.h>
 #include <rspl/kmem_cache.h>
 #include "bench.h"
 
@@ -375,29 +376,22 @@ out:
 
 /*
  * The slab and emergency counts of cache @name in the /proc/.../kmem/slab
- * at @path (OpenZFS's columns: name, flags, size, alloc, slabsize,
- * objsize, then slab total ... and emergency alloc second to last);
- * -1 each if it is not there.
+ * at @path; -1 each if it is not there.
  */
 static void slab_row(const char *path, const char *name, char *buf, size_t len,
 		     long *slabs, long *emergency)
 {
 	ssize_t got = rspl_test_read_file(path, buf, len - 1, false);
-	char *line, *end, row[64];
+	struct rspl_test_slab_row row;
 
 	*slabs = *emergency = -1;
 	if (got < 0)
 		return;
 	buf[got] = 0;
-	for (line = buf; line && *line; line = end ? end + 1 : NULL) {
-		end = strchr(line, '\n');
-		if (end)
-			*end = 0;
-		if (sscanf(line, "%63s %*x %*s %*s %*s %*s %ld %*s %*s %*s %*s %*s %*s %ld",
-			   row, slabs, emergency) == 3 && !strcmp(row, name))
-			return;
-		*slabs = *emergency = -1;
-	}
+	if (rspl_test_slab_row(buf, name, &row))
+		return;
+	*slabs = row.slabs_total;
+	*emergency = row.emerg_alloc;
 }
 
 #define EMERGENCY_N_SIZE	256

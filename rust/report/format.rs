@@ -20,6 +20,10 @@ pub(crate) const HEADER: &str = concat!(
     "dlock alloc   max\n",
 );
 
+/// The columns of a row, its name included (`tests/include/rspl_test/
+/// slab_row.h` and `tests/guest/slab_columns.sh` read them).
+pub(crate) const COLUMNS: usize = 15;
+
 /// Writes the row of cache `name` with cache flag word `flags`.
 pub(crate) fn write_row(
     w: &mut impl Write,
@@ -186,6 +190,8 @@ mod tests {
             s.strip_prefix(long).map(|r| r.starts_with("  0x00100 ")),
             Some(true)
         );
+        // Every row has the columns its readers count on.
+        kassert_eq!(t, s.split_whitespace().count(), super::COLUMNS);
         Ok(())
     }
 

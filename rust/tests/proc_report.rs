@@ -9,7 +9,7 @@ use crate::report::places::{spl_dir_held, RECLAIM_PATH, REPORT_PATH};
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
 use crate::{
-    report::format::HEADER,
+    report::format::{self, HEADER},
     sys::kunit::{read_file, write_file},
     sys::memory::msleep,
 };
@@ -155,7 +155,10 @@ fn well_formed(text: &[u8]) -> bool {
     let Some(rows) = text.strip_prefix(HEADER) else {
         return false;
     };
-    text.ends_with('\n') && rows.lines().all(|row| row.split_whitespace().count() == 15)
+    text.ends_with('\n')
+        && rows
+            .lines()
+            .all(|row| row.split_whitespace().count() == format::COLUMNS)
 }
 
 fn readable_while_caches_come_and_go(t: &mut Test) -> CaseResult {

@@ -18,6 +18,7 @@
 #               without held-up grows: no OOM kill, slabs shrink back
 #   teardown    zfs.ko's rows go with it; spl.ko gives /proc/spl back
 . /tests/guest/ktap.sh
+. /tests/guest/slab_columns.sh
 # What the checks say goes to stderr (the console): ktap_later keeps their
 # stdout as its own record.
 
@@ -47,8 +48,6 @@ has_rows() {
 		grep -q "^$c " $SPL || { echo "no row $c" >&2; return 1; }
 	done
 }
-# column N of cache C's row in the slab report
-col() { awk -v c="$1" -v n="$2" '$1 == c { print $n }' $SPL; }
 # Every pass-through cache's Linux cache lets the whole object be copied
 # to and from user space.
 usercopy_whole_object() {
@@ -60,7 +59,7 @@ usercopy_whole_object() {
 		}
 		n=$((n + 1))
 	done <<EOF
-$(awk 'NR > 2 && $3 == "-" { print $1, $6 }' $SPL)
+$(awk -v size=$SLAB_SIZE -v obj=$SLAB_OBJSIZE 'NR > 2 && $size == "-" { print $1, $obj }' $SPL)
 EOF
 	echo "$n pass-through caches checked" >&2
 	[ $n -gt 0 ] || [ "$(cat $P/spl_kmem_cache_slab_limit)" = 0 ]
@@ -127,14 +126,14 @@ stop_io() { touch /tmp/stop && wait $IO_PID; }
 io_count() { cat /tmp/io.count; }
 
 # Sum of column N over the rows of caches on rspl's slabs (not "-").
-slab_sum() { awk -v n="$1" 'NR > 2 && $3 != "-" { s += $n } END { print s + 0 }' $SPL; }
+slab_sum() { awk -v n="$1" -v size=$SLAB_SIZE 'NR > 2 && $size != "-" { s += $n } END { print s + 0 }' $SPL; }
 # Caches marked DEADLOCKED (flags bit 14) now whose name starts with $1.
 deadlocked_now() {
 	local n=0 name flags
 	while read -r name flags; do
 		case "$name" in "$1"*) [ $((flags & 0x4000)) = 0 ] || n=$((n + 1)) ;; esac
 	done <<EOF
-$(awk 'NR > 2 { print $1, $2 }' $SPL)
+$(awk -v flags=$SLAB_FLAGS 'NR > 2 { print $1, $flags }' $SPL)
 EOF
 	echo $n
 }
@@ -154,7 +153,7 @@ stall() {
 	echo 3 >/proc/sys/vm/drop_caches
 	before=$(io_count)
 	while [ $i -lt $((seconds * 5)) ]; do
-		e=$(slab_sum 14) d=$(deadlocked_now zio_buf_comb_)
+		e=$(slab_sum $SLAB_EMERG_ALLOC) d=$(deadlocked_now zio_buf_comb_)
 		[ "$e" -gt $peak ] && peak=$e
 		[ "$d" -gt $marked ] && marked=$d
 		sleep 0.2
@@ -163,7 +162,7 @@ stall() {
 	after=$(io_count)
 	echo 0 >$P/spl_kmem_cache_inject_grow_delay_ms
 	echo 2000 >$P/rspl_idle_age_ms
-	STALL_FIGURES="seconds=$seconds zio_caches_deadlocked=$marked emergency_live_peak=$peak dlock=$(slab_sum 13) worst_wait_us=$(worst_wait_us) io_rounds=$((after - before))"
+	STALL_FIGURES="seconds=$seconds zio_caches_deadlocked=$marked emergency_live_peak=$peak dlock=$(slab_sum $SLAB_DLOCK) worst_wait_us=$(worst_wait_us) io_rounds=$((after - before))"
 	figures "stall $STALL_FIGURES"
 	awk 'NR == 1 || $5 > 0' $STALLS >&2
 	[ $marked -gt 0 ] || { echo "no zio_buf_comb_* cache was marked deadlocked" >&2; return 1; }
@@ -193,7 +192,7 @@ recovered() {
 emergency_drained() {
 	zpool export tank || return 1
 	local left
-	left=$(slab_sum 14)
+	left=$(slab_sum $SLAB_EMERG_ALLOC)
 	zpool import -d $POOL tank || return 1
 	[ "$left" = 0 ] || { echo "$left emergency objects left after export" >&2; return 1; }
 }
@@ -206,7 +205,7 @@ pressure() {
 	echo $((64 << 20)) >$ZP/zfs_arc_max
 	echo $((32 << 20)) >$ZP/zfs_dirty_data_max
 	mkdir -p /hog && mount -t tmpfs -o size=90% tmpfs /hog || return 1
-	before=$(slab_sum 3)
+	before=$(slab_sum $SLAB_SIZE)
 	avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
 	hog=$((avail - 128))
 	dd if=/dev/zero of=/hog/fill bs=1M count=$hog 2>/dev/null
@@ -214,7 +213,7 @@ pressure() {
 	local io0
 	io0=$(io_count)
 	while [ $i -lt $((seconds * 5)) ]; do
-		now=$(slab_sum 3)
+		now=$(slab_sum $SLAB_SIZE)
 		[ "$now" -gt $peak ] && peak=$now
 		sleep 0.2
 		i=$((i + 1))
@@ -233,7 +232,7 @@ slabs_shrink_back() {
 	local after peak="$1"
 	echo 100 >$P/rspl_idle_age_ms
 	zpool export tank && echo 3 >/proc/sys/vm/drop_caches && sleep 2 || return 1
-	after=$(slab_sum 3)
+	after=$(slab_sum $SLAB_SIZE)
 	echo 2000 >$P/rspl_idle_age_ms
 	zpool import -d $POOL tank || return 1
 	figures "pressure $PRESS_FIGURES slab_bytes_after=$after"

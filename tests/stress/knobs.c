@@ -11,6 +11,7 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include <rspl_test/file_io.h>
+#include <rspl_test/slab_row.h>
 #include "stress.h"
 
 int stress_write(const char *path, const char *fmt, ...)
@@ -101,31 +102,27 @@ unsigned int stress_get_param(const char *name)
 
 int stress_row(const char *name, struct stress_row *row)
 {
-	size_t len = strlen(name);
-	char *text, *line;
-	int ret = -ENOENT;
+	struct rspl_test_slab_row r;
+	char *text;
 	ssize_t n;
+	int ret;
 
 	text = vmalloc(STRESS_REPORT_MAX);
 	if (!text)
 		return -ENOMEM;
 	n = stress_read("/proc/rspl/kmem/slab", text, STRESS_REPORT_MAX);
-	if (n < 0) {
-		ret = n;
-		goto out;
-	}
-	for (line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (strncmp(line, name, len) || line[len] != ' ')
-			continue;
-		/* name flags size alloc slabsize objsize, then the counts. */
-		if (sscanf(line + len, " 0x%lx %*u %*u %*u %*u %lu %lu %*u %lu %lu %*u %lu %lu %lu",
-			   &row->flags, &row->slabs_total, &row->slabs_alloc,
-			   &row->objs_total, &row->objs_alloc, &row->dlock,
-			   &row->emerg, &row->emerg_max) == 8)
-			ret = 0;
-		break;
-	}
-out:
+	ret = n < 0 ? n : rspl_test_slab_row(text, name, &r);
 	vfree(text);
-	return ret;
+	if (ret)
+		return ret;
+	/* A pass-through row has no slab counts. */
+	if (r.slabs_total < 0)
+		return -ENOENT;
+	*row = (struct stress_row){
+		.flags = r.flags,
+		.slabs_total = r.slabs_total, .slabs_alloc = r.slabs_alloc,
+		.objs_total = r.objs_total, .objs_alloc = r.objs_alloc,
+		.dlock = r.dlock, .emerg = r.emerg_alloc, .emerg_max = r.emerg_max,
+	};
+	return 0;
 }
