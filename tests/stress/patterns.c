@@ -108,9 +108,7 @@ void stress_patterns(struct kunit *test)
 	KUNIT_EXPECT_GT(test, ctx->offlines, 0);
 	KUNIT_EXPECT_FALSE(test, ctx->stuck_offline);
 	KUNIT_EXPECT_GT(test, sum.allocs, 0);
-	KUNIT_EXPECT_EQ(test, sum.nulls, 0);
-	KUNIT_EXPECT_EQ(test, sum.corrupt, 0);
-	KUNIT_EXPECT_EQ(test, sum.claimed, 0);
+	STRESS_EXPECT_SOUND(test, sum);
 	KUNIT_EXPECT_EQ(test, sum.frees, sum.allocs);
 	stress_expect_empty(test, pattern_caches, NCACHES);
 }

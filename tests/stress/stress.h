@@ -88,6 +88,20 @@ int stress_crew_run(struct stress_worker *w, unsigned int n,
 /* The crew's totals, in @sum (worst_ns: the maximum). */
 void stress_crew_sum(const struct stress_worker *w, unsigned int n,
 		     struct stress_worker *sum);
+
+/*
+ * The soundness every stress case asks of its crew's totals @sum: no NULL
+ * from a KM_SLEEP allocation, no object corrupted or handed out while
+ * held, no failure of the case's own. A macro, so that a failure names the
+ * case's line.
+ */
+#define STRESS_EXPECT_SOUND(test, sum)				\
+	do {							\
+		KUNIT_EXPECT_EQ(test, (sum).nulls, 0);		\
+		KUNIT_EXPECT_EQ(test, (sum).corrupt, 0);	\
+		KUNIT_EXPECT_EQ(test, (sum).claimed, 0);	\
+		KUNIT_EXPECT_EQ(test, (sum).other, 0);		\
+	} while (0)
 /* Waits for @c without looking like a hung task. */
 void stress_wait(struct completion *c);
 
