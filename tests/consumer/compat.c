@@ -6,6 +6,7 @@
  */
 #define RSPL_SPL_COMPAT
 #include <rspl/kmem_cache.h>
+#include "consumer.h"
 #include <kunit/test.h>
 #include <linux/string.h>
 
@@ -47,8 +48,8 @@ static void compat_zfs_style_caches(struct kunit *test)
 					  KMC_NODEBUG);
 	hdr_cache = kmem_cache_create("rspl_c_buf_hdr_t", sizeof(struct compat_hdr),
 				      0, hdr_cons, hdr_dest, NULL, NULL, NULL, 0);
-	KUNIT_ASSERT_NOT_NULL(test, zio_buf_cache);
-	KUNIT_ASSERT_NOT_NULL(test, hdr_cache);
+	consumer_own(test, zio_buf_cache);
+	consumer_own(test, hdr_cache);
 
 	buf = kmem_cache_alloc(zio_buf_cache, KM_PUSHPAGE);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
@@ -66,8 +67,8 @@ static void compat_zfs_style_caches(struct kunit *test)
 	kmem_cache_set_move(hdr_cache, NULL);
 	kmem_cache_reap_now(zio_buf_cache);
 	KUNIT_EXPECT_EQ(test, kmem_cache_reap_active(), 0);
-	kmem_cache_destroy(hdr_cache);
-	kmem_cache_destroy(zio_buf_cache);
+	consumer_destroy(test, hdr_cache);
+	consumer_destroy(test, zio_buf_cache);
 }
 
 static void compat_km_zero(struct kunit *test)
@@ -78,7 +79,7 @@ static void compat_km_zero(struct kunit *test)
 
 	cache = kmem_cache_create("rspl_c_zeroed", 20000, 0, NULL, NULL, NULL,
 				  NULL, NULL, KMC_VMEM);
-	KUNIT_ASSERT_NOT_NULL(test, cache);
+	consumer_own(test, cache);
 	obj = kmem_cache_alloc(cache, KM_SLEEP);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	memset(obj, 0xee, 20000);
@@ -89,7 +90,7 @@ static void compat_km_zero(struct kunit *test)
 	for (i = 0; i < 20000; i++)
 		KUNIT_ASSERT_EQ(test, obj[i], 0);
 	kmem_cache_free(cache, obj);
-	kmem_cache_destroy(cache);
+	consumer_destroy(test, cache);
 }
 
 static struct kunit_case compat_cases[] = {

@@ -16,6 +16,7 @@
 #include <linux/smp.h>
 #include <linux/timer.h>
 #include <rspl/kmem_cache.h>
+#include "consumer.h"
 
 #define CTX_OBJS	16
 
@@ -125,7 +126,7 @@ static void contexts_nosleep_every_cache(struct kunit *test)
 		run.cache = rspl_kmem_cache_create(ctx_caches[i].name,
 				ctx_caches[i].size, 0, NULL, NULL, NULL, NULL,
 				NULL, ctx_caches[i].flags);
-		KUNIT_ASSERT_NOT_NULL(test, run.cache);
+		consumer_own(test, run.cache);
 		migrate_disable();
 		for (where = CTX_HARDIRQ; where <= CTX_SOFTIRQ; where++) {
 			ctx_prime(run.cache);
@@ -137,7 +138,7 @@ static void contexts_nosleep_every_cache(struct kunit *test)
 		}
 		migrate_enable();
 		KUNIT_EXPECT_EQ(test, rspl_kmem_cache_inuse(run.cache), 0);
-		rspl_kmem_cache_destroy(run.cache);
+		consumer_destroy(test, run.cache);
 	}
 }
 
@@ -169,7 +170,7 @@ static void contexts_km_sleep_served_nosleep(struct kunit *test)
 		run.cache = rspl_kmem_cache_create(ctx_caches[i].name,
 				ctx_caches[i].size, 0, ctx_ctor, ctx_dtor, NULL,
 				NULL, NULL, ctx_caches[i].flags);
-		KUNIT_ASSERT_NOT_NULL(test, run.cache);
+		consumer_own(test, run.cache);
 		migrate_disable();
 		for (where = CTX_HARDIRQ; where <= CTX_SOFTIRQ; where++) {
 			ctx_prime(run.cache);
@@ -182,7 +183,7 @@ static void contexts_km_sleep_served_nosleep(struct kunit *test)
 					    where ? "softirq" : "hardirq");
 		}
 		migrate_enable();
-		rspl_kmem_cache_destroy(run.cache);
+		consumer_destroy(test, run.cache);
 	}
 }
 
@@ -212,7 +213,7 @@ static void contexts_refused_calls(struct kunit *test)
 
 	run.cache = rspl_kmem_cache_create("rspl_ctx_refree", 132 << 10, 0,
 					   NULL, ctx_dtor, NULL, NULL, NULL, KMC_VMEM);
-	KUNIT_ASSERT_NOT_NULL(test, run.cache);
+	consumer_own(test, run.cache);
 	migrate_disable();
 	for (where = CTX_HARDIRQ; where <= CTX_SOFTIRQ; where++) {
 		ctx_prime(run.cache);
@@ -224,7 +225,7 @@ static void contexts_refused_calls(struct kunit *test)
 	}
 	migrate_enable();
 	KUNIT_EXPECT_EQ(test, rspl_kmem_cache_inuse(run.cache), 0);
-	rspl_kmem_cache_destroy(run.cache);
+	consumer_destroy(test, run.cache);
 }
 
 static struct kunit_case contexts_cases[] = {

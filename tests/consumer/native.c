@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/string.h>
 #include <rspl/kmem_cache.h>
+#include "consumer.h"
 
 #define NATIVE_SIZE	200
 #define NATIVE_ALIGN	64
@@ -63,7 +64,7 @@ static void native_callbacks_and_queries(struct kunit *test)
 	cache = rspl_kmem_cache_create("rspl_c_native", NATIVE_SIZE, NATIVE_ALIGN,
 				       native_ctor, native_dtor, native_reclaim,
 				       &counts, NULL, KMC_KVMEM);
-	KUNIT_ASSERT_NOT_NULL(test, cache);
+	consumer_own(test, cache);
 	for (i = 0; i < NATIVE_OBJS; i++) {
 		objs[i] = rspl_kmem_cache_alloc(cache, KM_SLEEP);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
@@ -87,7 +88,7 @@ static void native_callbacks_and_queries(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rspl_kmem_cache_reap_active(), 0);
 	rspl_kmem_cache_set_move(cache, NULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&counts.wrong_priv), 0);
-	rspl_kmem_cache_destroy(cache);
+	consumer_destroy(test, cache);
 }
 
 static void native_every_backing(struct kunit *test)
@@ -100,7 +101,7 @@ static void native_every_backing(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(backings); i++) {
 		cache = rspl_kmem_cache_create("rspl_c_backing", 3000, 0, NULL, NULL,
 					       NULL, NULL, NULL, backings[i]);
-		KUNIT_ASSERT_NOT_NULL(test, cache);
+		consumer_own(test, cache);
 		obj = rspl_kmem_cache_alloc(cache, KM_SLEEP | KM_ZERO);
 		KUNIT_ASSERT_NOT_NULL(test, obj);
 		for (j = 0; j < 3000; j++)
@@ -113,7 +114,7 @@ static void native_every_backing(struct kunit *test)
 			rspl_kmem_cache_free(cache, nosleep);
 		rspl_kmem_cache_free(cache, obj);
 		KUNIT_EXPECT_FALSE(test, rspl_kmem_cache_inuse(cache));
-		rspl_kmem_cache_destroy(cache);
+		consumer_destroy(test, cache);
 	}
 }
 
@@ -136,12 +137,12 @@ static void native_bad_arguments(struct kunit *test)
 	/* Refused with a message; the cache still works afterwards. */
 	cache = rspl_kmem_cache_create("rspl_c_bad", 64, 0, NULL, NULL, NULL,
 				       NULL, NULL, 0);
-	KUNIT_ASSERT_NOT_NULL(test, cache);
+	consumer_own(test, cache);
 	rspl_kmem_cache_free(cache, NULL);
 	KUNIT_EXPECT_NULL(test, rspl_kmem_cache_alloc(cache, 0x4000));
 	rspl_kmem_cache_free(cache, rspl_kmem_cache_alloc(cache, KM_SLEEP));
 	KUNIT_EXPECT_FALSE(test, rspl_kmem_cache_inuse(cache));
-	rspl_kmem_cache_destroy(cache);
+	consumer_destroy(test, cache);
 }
 
 static struct kunit_case native_cases[] = {
