@@ -35,11 +35,11 @@ use crate::{
     slab::set::SlabSet,
     slab::{FreeError, SlabLayout},
     sys::flags::*,
-    sys::grow_wait::GrowWaitQueue,
     sys::irq_lock::IrqSpinLock,
     sys::linux_cache::LinuxCache,
     sys::memory::{self, EmergencyMemory},
     sys::reap_lock::ReapLock,
+    sys::wait_queue::WaitQueue,
 };
 use core::{
     ffi::c_void,
@@ -225,7 +225,7 @@ pub(crate) struct Cache {
     #[pin]
     state: IrqSpinLock<State>,
     #[pin]
-    waitq: GrowWaitQueue,
+    waitq: WaitQueue,
     /// Where the cache waits for a grow crew member (`services/grow_crew.rs`).
     #[pin]
     grow_links: ListLinks<GROW_LIST>,
@@ -334,7 +334,7 @@ impl Cache {
                     published_empty: 0,
                     published: 0,
                 }, "rspl_cache_state")),
-                waitq <- GrowWaitQueue::new(),
+                waitq <- WaitQueue::new(),
                 grow_links <- ListLinks::new(),
                 grow_queued <- AtomicTracker::new(),
                 reap_lock <- ReapLock::new(),

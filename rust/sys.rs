@@ -9,7 +9,6 @@ pub(crate) mod counter;
 pub(crate) mod cpu_hotplug;
 pub(crate) mod crew_thread;
 pub(crate) mod flags;
-pub(crate) mod grow_wait;
 pub(crate) mod irq_lock;
 #[cfg(CONFIG_KUNIT)]
 pub(crate) mod kunit;
@@ -24,3 +23,4 @@ pub(crate) mod reclaim;
 mod shim;
 pub(crate) mod this_cpu;
 pub(crate) mod vec_ext;
+pub(crate) mod wait_queue;

@@ -13,8 +13,8 @@
 use crate::{
     cache::Cache,
     sys::crew_thread::{self, MemberThread},
-    sys::grow_wait::GrowWaitQueue,
     sys::irq_lock::IrqSpinLock,
+    sys::wait_queue::WaitQueue,
 };
 use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::{
@@ -57,7 +57,7 @@ pub(crate) struct GrowCrew {
     /// What idle members wait on: not 0 when there is work.
     ready: AtomicI32,
     #[pin]
-    waitq: GrowWaitQueue,
+    waitq: WaitQueue,
 }
 
 impl GrowCrew {
@@ -71,7 +71,7 @@ impl GrowCrew {
                 stopping: false,
             }, "rspl_grow_crew")),
             ready: AtomicI32::new(0),
-            waitq <- GrowWaitQueue::new(),
+            waitq <- WaitQueue::new(),
         }? Error)
         .pin_chain(|crew| crew.into_ref().start())
     }

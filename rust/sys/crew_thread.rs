@@ -4,7 +4,7 @@
 //! `services/grow_crew.rs` runs on. 6.12's Rust has no kernel-thread API;
 //! nothing upstream replaces this yet.
 
-use crate::{services::grow_crew::GrowCrew, sys::grow_wait::GrowWaitQueue, sys::shim};
+use crate::{services::grow_crew::GrowCrew, sys::shim, sys::wait_queue::WaitQueue};
 use core::{pin::Pin, ptr::NonNull, sync::atomic::AtomicI32};
 use kernel::ffi::{c_int, c_void};
 
@@ -61,7 +61,7 @@ impl Drop for MemberThread {
 /// Sleeps (as an idle thread: no signal, no hung task) until `ready` is
 /// not 0 or the calling member is told to stop, and returns whether it
 /// is; each `wake_one` wakes one such sleeper.
-pub(crate) fn wait_ready(waitq: &GrowWaitQueue, ready: &AtomicI32) -> bool {
+pub(crate) fn wait_ready(waitq: &WaitQueue, ready: &AtomicI32) -> bool {
     // SAFETY: the queue is initialised and pinned; `ready` is a live
     // `int` that the kernel reads with READ_ONCE(); the caller is a crew
     // member, a kernel thread (kthread_should_stop()).
@@ -69,7 +69,7 @@ pub(crate) fn wait_ready(waitq: &GrowWaitQueue, ready: &AtomicI32) -> bool {
 }
 
 /// Wakes one member sleeping in `wait_ready`. Any context.
-pub(crate) fn wake_one(waitq: &GrowWaitQueue) {
+pub(crate) fn wake_one(waitq: &WaitQueue) {
     // SAFETY: the queue is initialised and pinned.
     unsafe { shim::rspl_crew_wake_one(waitq.raw()) };
 }

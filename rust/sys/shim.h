@@ -183,7 +183,7 @@ int rspl_module_watch_start(void);
 void rspl_module_watch_stop(void);
 
 /*
- * Waiting for a bit of a flag word to clear (rust/sys/grow_wait.c), at most @ms
+ * Waiting for a bit of a flag word to clear (rust/sys/wait_queue.c), at most @ms
  * milliseconds, with the kernel's wait_event_hrtimeout(): a high-resolution
  * timer, not the timer wheel (whose 8 ms levels stretched a 100 ms wait to
  * 106 ms), and uninterruptible, so a pending signal does not turn the wait

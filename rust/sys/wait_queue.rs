@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Waiting for grows: a wait queue whose waiters sleep until the GROWING
-//! bit of a cache's flag word clears, or a timeout; the grow crew's idle
-//! members wait on one for a grow to run (`sys/crew_thread.rs`). 6.12's
+//! A wait queue (`wait_queue.c`): callers waiting for a grow sleep on one
+//! until the GROWING bit of their cache's flag word clears, or a timeout;
+//! the grow crew's idle members wait on one for a grow to run
+//! (`sys/crew_thread.rs`). 6.12's
 //! `CondVar` cannot wait on a bit with a high-resolution timeout; nothing
 //! upstream does yet.
 
@@ -12,17 +13,17 @@ use kernel::{prelude::*, types::Opaque};
 
 /// A `wait_queue_head`.
 #[pin_data]
-pub(crate) struct GrowWaitQueue {
+pub(crate) struct WaitQueue {
     #[pin]
     head: Opaque<kernel::bindings::wait_queue_head>,
 }
 
 // SAFETY: wait queues are made for use from any thread.
-unsafe impl Send for GrowWaitQueue {}
+unsafe impl Send for WaitQueue {}
 // SAFETY: as above; they carry their own lock.
-unsafe impl Sync for GrowWaitQueue {}
+unsafe impl Sync for WaitQueue {}
 
-impl GrowWaitQueue {
+impl WaitQueue {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             // SAFETY: init_waitqueue_head() initialises the pinned slot.
