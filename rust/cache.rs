@@ -119,7 +119,7 @@ impl State {
 
     /// Returns the object at `addr` to its slab, reporting a refusal (a
     /// double free, or a pointer that is no object of the cache).
-    fn give_back(&mut self, name: &CStr, complaints: &Complaints, addr: usize) {
+    fn give(&mut self, name: &CStr, complaints: &Complaints, addr: usize) {
         if let Err(e) = self.slabs.give(addr) {
             report_refused(name, complaints, addr, e);
         }
@@ -355,7 +355,7 @@ impl Cache {
         self.flags.load(Ordering::Acquire) & (1 << bit) != 0
     }
 
-    fn set_flag(&self, bit: u32) -> bool {
+    fn test_and_set_flag(&self, bit: u32) -> bool {
         self.flags.fetch_or(1 << bit, Ordering::AcqRel) & (1 << bit) != 0
     }
 
@@ -365,7 +365,7 @@ impl Cache {
 
     /// Whether a `KM_SLEEP` caller is in atomic context, where it must not
     /// sleep: reported, and then served as `KM_NOSLEEP`.
-    fn sleep_refused(&self) -> bool {
+    fn km_sleep_in_atomic(&self) -> bool {
         let atomic = memory::in_atomic();
         if atomic {
             self.report_atomic_sleep();
@@ -432,7 +432,7 @@ impl Cache {
             }
             Source::Slabs { init_on_alloc, .. } => {
                 zero |= *init_on_alloc;
-                match self.take_object() {
+                match self.take() {
                     Some(obj) => (obj, false),
                     // The miss path may hand the grow crew a reference.
                     // An emergency object is new memory, which the kernel
@@ -471,7 +471,7 @@ impl Cache {
             let ret = unsafe { ctor(obj.as_ptr().cast(), self.callbacks.private, served.bits()) };
             if ret != 0 {
                 // Not constructed: give it back without the destructor.
-                self.release(obj);
+                self.give_undestructed(obj);
                 return None;
             }
         }
@@ -490,7 +490,7 @@ impl Cache {
 
     /// The fast path: an object from this CPU's magazine, refilled from
     /// the slabs when it is empty. `None` when the slabs are out too.
-    fn take_object(&self) -> Option<NonNull<u8>> {
+    fn take(&self) -> Option<NonNull<u8>> {
         let from_slabs = || {
             let mut state = self.state.lock();
             let addr = state.slabs.take();
@@ -501,12 +501,12 @@ impl Cache {
             return NonNull::new(from_slabs()? as *mut u8);
         }
         let addr = match self.mags.hold_local() {
-            Some(mut mag) => mag.pop().or_else(|| {
+            Some(mut mag) => mag.take().or_else(|| {
                 let mut state = self.state.lock();
                 mag.refill(|| state.slabs.take());
                 state.settle(mag.publish());
                 drop(state);
-                mag.pop()
+                mag.take()
             }),
             // This interrupted its CPU's use of the magazine: the slabs.
             None => from_slabs(),
@@ -525,7 +525,7 @@ impl Cache {
         }
         {
             let mut mag = self.mags.hold_local()?;
-            if let Some(addr) = mag.pop() {
+            if let Some(addr) = mag.take() {
                 return NonNull::new(addr as *mut u8);
             }
         }
@@ -535,7 +535,7 @@ impl Cache {
         let (&mut first, rest) = objs[..got].split_last_mut()?;
         let mut left = rest.len();
         if let Some(mut mag) = self.mags.hold_local() {
-            while left > 0 && mag.push(rest[left - 1]).is_ok() {
+            while left > 0 && mag.give(rest[left - 1]).is_ok() {
                 left -= 1;
             }
             self.state.lock().settle(mag.publish());
@@ -551,7 +551,7 @@ impl Cache {
     /// Puts `obj`, an object of a pass-through cache, on this CPU's
     /// magazine; when it is full, its oldest half goes back to the Linux
     /// cache in one bulk call, outside the magazine's critical section.
-    fn put_front(&self, linux: &LinuxCache, obj: NonNull<u8>) {
+    fn give_front(&self, linux: &LinuxCache, obj: NonNull<u8>) {
         let addr = obj.as_ptr() as usize;
         let mut out = [0usize; FRONT_BATCH];
         let n = match self.mags.hold_local() {
@@ -559,7 +559,7 @@ impl Cache {
                 if mag.last() == Some(addr) {
                     return self.refused(addr, FreeError::DoubleFree);
                 }
-                let Err(addr) = mag.push(addr) else {
+                let Err(addr) = mag.give(addr) else {
                     return;
                 };
                 let mut n = 0;
@@ -569,7 +569,7 @@ impl Cache {
                     n += 1;
                 });
                 // Cannot fail: room for a batch was just made.
-                let _ = mag.push(addr);
+                let _ = mag.give(addr);
                 self.state.lock().settle(mag.publish());
                 n
             }
@@ -603,7 +603,7 @@ impl Cache {
         match source {
             Source::Slabs { .. } => {
                 let mut state = state.lock();
-                mag.flush_all(|addr| state.give_back(name, complaints, addr));
+                mag.flush_all(|addr| state.give(name, complaints, addr));
                 state.settle(mag.publish());
             }
             // Back to SLUB outside the cache's lock (IRQs may be off here:
@@ -624,7 +624,7 @@ impl Cache {
     /// Frees `obj`: destructor, then back to where it came from.
     pub(crate) fn free(&self, obj: NonNull<u8>) {
         let Some(dtor) = self.callbacks.dtor else {
-            return self.release(obj);
+            return self.give_undestructed(obj);
         };
         match &self.source {
             Source::PassThrough { linux, .. } => {
@@ -632,7 +632,7 @@ impl Cache {
                     return self.refused(obj.as_ptr() as usize, FreeError::DoubleFree);
                 }
                 self.destruct(obj, dtor);
-                self.put_front(linux, obj);
+                self.give_front(linux, obj);
             }
             Source::Slabs { .. } => self.free_destructed(obj, dtor),
         }
@@ -654,7 +654,7 @@ impl Cache {
     fn free_destructed(&self, obj: NonNull<u8>, dtor: Dtor) {
         let addr = obj.as_ptr() as usize;
         if self.emergency_range.may_hold(addr) {
-            if let Some(mem) = self.take_emergency(addr) {
+            if let Some(mem) = self.remove_emergency(addr) {
                 self.destruct(obj, dtor);
                 // kfree()d here, after its destructor.
                 drop(mem);
@@ -682,7 +682,7 @@ impl Cache {
             return self.refused(addr, FreeError::DoubleFree);
         }
         self.destruct(obj, dtor);
-        self.to_magazine(addr);
+        self.give_to_magazine(addr);
     }
 
     /// Whether `obj` is the object freed just before on this CPU.
@@ -692,10 +692,10 @@ impl Cache {
     }
 
     /// Returns `obj` to the cache without its destructor.
-    fn release(&self, obj: NonNull<u8>) {
+    fn give_undestructed(&self, obj: NonNull<u8>) {
         match &self.source {
-            Source::PassThrough { linux, .. } => self.put_front(linux, obj),
-            Source::Slabs { .. } => self.put_object(obj.as_ptr() as usize),
+            Source::PassThrough { linux, .. } => self.give_front(linux, obj),
+            Source::Slabs { .. } => self.give(obj.as_ptr() as usize),
         }
     }
 
@@ -704,53 +704,53 @@ impl Cache {
     /// slabs when it is full. Frees are checked against the slabs then,
     /// and at once in a checked cache, which has no magazines. A free of
     /// the object freed just before on this CPU is refused at once.
-    fn put_object(&self, addr: usize) {
-        if self.emergency_range.may_hold(addr) && self.take_emergency(addr).is_some() {
+    fn give(&self, addr: usize) {
+        if self.emergency_range.may_hold(addr) && self.remove_emergency(addr).is_some() {
             // kfree()d as it went.
             return;
         }
         if self.spec.checked {
-            if self.to_slabs(addr) {
+            if self.give_to_slabs(addr) {
                 self.free_surplus_slabs();
             }
             return;
         }
-        self.to_magazine(addr);
+        self.give_to_magazine(addr);
     }
 
     /// Gives the object at `addr` straight back to the slabs; says whether
     /// more slabs are empty now than the working set may use again.
-    fn to_slabs(&self, addr: usize) -> bool {
+    fn give_to_slabs(&self, addr: usize) -> bool {
         let mut state = self.state.lock();
-        state.give_back(&self.name, &self.complaints, addr);
+        state.give(&self.name, &self.complaints, addr);
         state.settle(0);
         state.slabs.surplus_empty()
     }
 
     /// Puts the object at `addr` on this CPU's magazine, whose oldest half
     /// goes back to the slabs when it is full.
-    fn to_magazine(&self, addr: usize) {
+    fn give_to_magazine(&self, addr: usize) {
         let surplus = match self.mags.hold_local() {
             Some(mut mag) if mag.capacity() > 0 => {
                 if mag.last() == Some(addr) {
                     self.refused(addr, FreeError::DoubleFree);
                     return;
                 }
-                match mag.push(addr) {
+                match mag.give(addr) {
                     Ok(()) => false,
                     Err(addr) => {
                         let mut state = self.state.lock();
                         let n = mag.batch();
-                        mag.flush_oldest(n, |a| state.give_back(&self.name, &self.complaints, a));
+                        mag.flush_oldest(n, |a| state.give(&self.name, &self.complaints, a));
                         // Cannot fail: room for a batch was just made.
-                        let _ = mag.push(addr);
+                        let _ = mag.give(addr);
                         state.settle(mag.publish());
                         state.slabs.surplus_empty()
                     }
                 }
             }
             // No magazine, or this interrupted its CPU's use of it.
-            _ => self.to_slabs(addr),
+            _ => self.give_to_slabs(addr),
         };
         if surplus {
             self.free_surplus_slabs();
@@ -759,7 +759,7 @@ impl Cache {
 
     /// Takes the emergency object at `addr` out of the hash, if it is one:
     /// it is freed when the result drops (outside the lock).
-    fn take_emergency(&self, addr: usize) -> Option<EmergencyMemory> {
+    fn remove_emergency(&self, addr: usize) -> Option<EmergencyMemory> {
         let mut state = self.state.lock();
         let mem = state.emergency.remove(addr);
         if mem.is_some() && state.emergency.count() == 0 {
@@ -854,7 +854,7 @@ impl Cache {
     /// a reap still running is waited for.
     pub(crate) fn mark_destroyed(&self) {
         self.slow.set_destroyed();
-        self.set_flag(KMC_BIT_DESTROY);
+        self.test_and_set_flag(KMC_BIT_DESTROY);
         self.magic.store(0, Ordering::Relaxed);
         drop(self.reap_lock.lock());
     }

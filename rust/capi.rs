@@ -187,7 +187,7 @@ fn resched_then<T>(ret: T) -> T {
     core::hint::black_box(ret)
 }
 
-/// Everything but the fast path's pop: checks, constructor, zeroing, a
+/// Everything but the fast path's take: checks, constructor, zeroing, a
 /// refill, a grow.
 ///
 /// # Safety
@@ -234,7 +234,7 @@ pub(crate) unsafe extern "C" fn rspl_kmem_cache_free(cache: *mut c_void, obj: *m
     }
 }
 
-/// Everything but the fast path's push: checks, destructor, emergency
+/// Everything but the fast path's give: checks, destructor, emergency
 /// objects, a flush.
 ///
 /// # Safety

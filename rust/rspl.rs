@@ -74,6 +74,14 @@
 //! may enter filesystems, so rspl's own NOIO allocations never run them.
 //! `KM_NOSLEEP` never sleeps at all.
 //!
+//! # Vocabulary
+//!
+//! One verb for each move of an object: a holder (slab, slab set,
+//! magazine, cache) is *taken* from and *given* to, one object at a time;
+//! a magazine is *refilled* from the slabs and *flushed* back to them, a
+//! batch at a time; *alloc* and *free* are the C API's, the consumer's
+//! side. A flag is *tested and set* when the old bit matters.
+//!
 //! # Callbacks
 //!
 //! Constructors and destructors run under no rspl lock, in the caller's

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The fast path: an allocation that pops this CPU's magazine and a free
-//! that pushes onto it, inlined into the C API's functions, with no call
+//! The fast path: an allocation that takes from this CPU's magazine and a
+//! free that gives to it, inlined into the C API's functions, with no call
 //! and no lock. Whatever needs more (a constructor or destructor to run,
 //! objects to zero, a checked or pass-through cache, live emergency
 //! objects, a destroyed cache) is a bit of the cache's slow word for that
@@ -75,7 +75,7 @@ impl Cache {
                 resched: false,
             };
         }
-        self.mags.with_local(0, |mag| mag.pop().unwrap_or(0))
+        self.mags.with_local(0, |mag| mag.take().unwrap_or(0))
     }
 
     /// Puts `obj` on this CPU's magazine; `false` sends the free to the
@@ -91,6 +91,6 @@ impl Cache {
             };
         }
         self.mags
-            .with_local(false, |mag| mag.push_unless_last(addr))
+            .with_local(false, |mag| mag.give_unless_last(addr))
     }
 }

@@ -40,7 +40,7 @@ impl Cache {
         if !matches!(this.source, Source::Slabs { .. }) {
             return None;
         }
-        let flags = if !flags.nosleep() && this.sleep_refused() {
+        let flags = if !flags.nosleep() && this.km_sleep_in_atomic() {
             flags.without_sleep()
         } else {
             flags
@@ -77,7 +77,7 @@ impl Cache {
                 super::back_off(&this, "emergency allocation", &mut failures);
                 since = None;
             }
-            if let Some(obj) = this.take_object() {
+            if let Some(obj) = this.take() {
                 return Some((obj, false));
             }
         }
@@ -92,7 +92,7 @@ impl Cache {
         self.stalls.waited(slept);
         if !done {
             // The grow is stuck (or just slow): never wait past the timeout.
-            self.set_flag(KMC_BIT_DEADLOCKED);
+            self.test_and_set_flag(KMC_BIT_DEADLOCKED);
             self.state.lock().deadlocks += 1;
             return Miss::Emergency;
         }
@@ -117,7 +117,7 @@ impl Cache {
 
     /// Queues a grow unless one is in flight (the GROWING bit).
     fn start_grow(this: ArcBorrow<'_, Self>) {
-        if this.set_flag(KMC_BIT_GROWING) {
+        if this.test_and_set_flag(KMC_BIT_GROWING) {
             return;
         }
         let queued =

@@ -54,7 +54,7 @@ impl Cache {
         if !self.is_live() {
             return 0;
         }
-        self.set_flag(KMC_BIT_REAPING);
+        self.test_and_set_flag(KMC_BIT_REAPING);
         registry::reap_started();
         let flushed = self.flush_magazines(&reaping, false);
         if let (true, Some(reclaim)) = (call_back, self.callbacks.reclaim) {

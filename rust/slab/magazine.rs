@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A magazine: one CPU's stack of free objects in front of a cache's slabs.
-//! Allocation pops and free pushes, touching nothing shared; an empty
-//! magazine is refilled, and a full one flushed, half a magazine at a time,
-//! so that the cache's lock is taken once per batch, not once per object.
+//! Allocation takes from its top and free gives to it, touching nothing
+//! shared; an empty magazine is refilled, and a full one flushed, half a
+//! magazine at a time, so that the cache's lock is taken once per batch,
+//! not once per object.
 //!
 //! Objects in a magazine are free to the caller but still allocated to the
 //! slabs (`/proc/spl/kmem/slab` counts them as allocated, as the SPL does).
@@ -48,7 +49,7 @@ pub(crate) struct Magazine<'a> {
     pub(crate) rounds: &'a mut [usize],
     /// Rounds in use: other CPUs read it, as a gauge.
     pub(crate) len: &'a AtomicU32,
-    /// Aging ticks since the last pop or push.
+    /// Aging ticks since the last take or give.
     pub(crate) idle_ticks: &'a AtomicU8,
     /// Rounds as last counted in the shrinker's count (`publish`).
     pub(crate) published: &'a AtomicU32,
@@ -75,7 +76,7 @@ impl Magazine<'_> {
 
     /// The most recently freed object.
     #[inline(always)]
-    pub(crate) fn pop(&mut self) -> Option<usize> {
+    pub(crate) fn take(&mut self) -> Option<usize> {
         // An empty magazine's index wraps past the capacity: one compare.
         let i = self.len().wrapping_sub(1);
         let addr = *self.rounds.get(i)?;
@@ -92,7 +93,7 @@ impl Magazine<'_> {
 
     /// Keeps a freed object; gives it back if the magazine is full.
     #[inline(always)]
-    pub(crate) fn push(&mut self, addr: usize) -> Result<(), usize> {
+    pub(crate) fn give(&mut self, addr: usize) -> Result<(), usize> {
         let n = self.len();
         let Some(slot) = self.rounds.get_mut(n) else {
             return Err(addr);
@@ -104,10 +105,10 @@ impl Magazine<'_> {
     }
 
     /// Keeps a freed object unless the magazine is full or it is the
-    /// object freed just before (a repeated free): the fast path's push,
+    /// object freed just before (a repeated free): the fast path's give,
     /// which reads the length once.
     #[inline(always)]
-    pub(crate) fn push_unless_last(&mut self, addr: usize) -> bool {
+    pub(crate) fn give_unless_last(&mut self, addr: usize) -> bool {
         let n = self.len();
         if n >= self.rounds.len() || (n > 0 && self.rounds[n - 1] == addr) {
             return false;
@@ -126,7 +127,7 @@ impl Magazine<'_> {
         while n < self.batch().min(room) {
             let Some(addr) = take() else { break };
             // Cannot fail: `n < room`.
-            let _ = self.push(addr);
+            let _ = self.give(addr);
             n += 1;
         }
         n
@@ -200,36 +201,36 @@ mod tests {
 
     /// A stack: the last object pushed is popped first; a full magazine
     /// gives the object back, an empty one has none.
-    fn pops_the_last_pushed(t: &mut Test) -> CaseResult {
+    fn takes_the_last_given(t: &mut Test) -> CaseResult {
         let parts = Parts::new();
         let mut rounds = [0; 4];
         let mut mag = parts.magazine(&mut rounds);
-        kassert_eq!(t, mag.pop(), None);
+        kassert_eq!(t, mag.take(), None);
         for addr in [0x1000, 0x2000, 0x3000, 0x4000] {
-            kassert_eq!(t, mag.push(addr), Ok(()));
+            kassert_eq!(t, mag.give(addr), Ok(()));
         }
-        kassert_eq!(t, mag.push(0x5000), Err(0x5000));
+        kassert_eq!(t, mag.give(0x5000), Err(0x5000));
         kassert_eq!(t, mag.last(), Some(0x4000));
-        kassert_eq!(t, mag.pop(), Some(0x4000));
-        kassert_eq!(t, mag.pop(), Some(0x3000));
+        kassert_eq!(t, mag.take(), Some(0x4000));
+        kassert_eq!(t, mag.take(), Some(0x3000));
         kassert_eq!(t, mag.len(), 2);
         Ok(())
     }
 
-    /// The fast path's push refuses the object freed just before (a
+    /// The fast path's give refuses the object freed just before (a
     /// repeated free) and a full magazine, and takes anything else.
-    fn push_unless_last_refuses_a_repeat(t: &mut Test) -> CaseResult {
+    fn give_unless_last_refuses_a_repeat(t: &mut Test) -> CaseResult {
         let parts = Parts::new();
         let mut rounds = [0; 3];
         let mut mag = parts.magazine(&mut rounds);
-        kassert!(t, mag.push_unless_last(0x1000));
-        kassert!(t, !mag.push_unless_last(0x1000));
-        kassert!(t, mag.push_unless_last(0x2000));
+        kassert!(t, mag.give_unless_last(0x1000));
+        kassert!(t, !mag.give_unless_last(0x1000));
+        kassert!(t, mag.give_unless_last(0x2000));
         // Not the last one: a free this check cannot see.
-        kassert!(t, mag.push_unless_last(0x1000));
+        kassert!(t, mag.give_unless_last(0x1000));
         kassert!(
             t,
-            !mag.push_unless_last(0x3000),
+            !mag.give_unless_last(0x3000),
             "pushed into a full magazine"
         );
         kassert_eq!(t, mag.len(), 3);
@@ -269,7 +270,7 @@ mod tests {
         let mut rounds = [0; 6];
         let mut mag = parts.magazine(&mut rounds);
         for addr in 1..=6 {
-            let _ = mag.push(addr);
+            let _ = mag.give(addr);
         }
         let mut given = [0; 6];
         let mut n = 0;
@@ -278,9 +279,9 @@ mod tests {
             n += 1;
         });
         kassert_eq!(t, &given[..n], &[1, 2, 3, 4][..]);
-        kassert_eq!(t, mag.pop(), Some(6));
-        kassert_eq!(t, mag.pop(), Some(5));
-        kassert_eq!(t, mag.pop(), None);
+        kassert_eq!(t, mag.take(), Some(6));
+        kassert_eq!(t, mag.take(), Some(5));
+        kassert_eq!(t, mag.take(), None);
         Ok(())
     }
 
@@ -290,7 +291,7 @@ mod tests {
         let mut rounds = [0; 8];
         let mut mag = parts.magazine(&mut rounds);
         for addr in 1..=5 {
-            let _ = mag.push(addr);
+            let _ = mag.give(addr);
         }
         kassert_eq!(t, mag.publish(), 5);
         kassert_eq!(t, mag.publish(), 0);
@@ -311,13 +312,13 @@ mod tests {
             !mag.tick() && !mag.tick(),
             "an empty magazine is never due"
         );
-        let _ = mag.push(1);
+        let _ = mag.give(1);
         for _ in 1..IDLE_TICKS {
             kassert!(t, !mag.tick());
         }
         kassert!(t, mag.tick());
-        let _ = mag.pop();
-        let _ = mag.push(1);
+        let _ = mag.take();
+        let _ = mag.give(1);
         kassert!(t, !mag.tick(), "a use restarts the count");
         Ok(())
     }
@@ -342,8 +343,8 @@ mod tests {
         suite,
         "rspl_magazine_rounds",
         [
-            pops_the_last_pushed,
-            push_unless_last_refuses_a_repeat,
+            takes_the_last_given,
+            give_unless_last_refuses_a_repeat,
             refill_takes_half,
             flush_gives_the_oldest,
             publish_reports_the_change,
