@@ -29,12 +29,15 @@ pub(crate) type CaseResult = Result<(), Failed>;
 /// keeps alive for as long as the case function runs.
 pub(crate) struct Test {
     raw: *mut bindings::kunit,
+    /// A failure was reported.
+    failed: bool,
 }
 
 impl Test {
     /// Marks the case failed and prints `msg` as its diagnostic.
     /// `file` must end with a NUL (the assertion macros add it).
     pub(crate) fn fail(&mut self, file: &'static str, line: u32, msg: fmt::Arguments<'_>) {
+        self.failed = true;
         let mut text = MessageBuf::new();
         let _ = fmt::write(&mut text, msg);
         let bytes = text.as_bytes();
@@ -87,9 +90,16 @@ impl fmt::Write for MessageBuf {
 /// `raw` must be the `struct kunit` KUnit passed to the running case.
 pub(crate) unsafe fn run_case(raw: *mut bindings::kunit, case: fn(&mut Test) -> CaseResult) {
     // INVARIANT: the caller passes the running case.
-    let mut test = Test { raw };
-    // A failure was reported when it happened.
-    let _ = case(&mut test);
+    let mut test = Test { raw, failed: false };
+    // An early return with no failure reported (`?` on an operation the
+    // case needed, such as a create) fails the case too.
+    if case(&mut test).is_err() && !test.failed {
+        test.fail(
+            concat!(file!(), "\0"),
+            line!(),
+            format_args!("the case returned early: an operation it needed failed"),
+        );
+    }
 }
 
 /// A case entry for a suite's case table. `name` must end with a NUL.
