@@ -15,8 +15,10 @@
 //!    which sends IPIs, calls the consumer's reclaim callback and vfree()s;
 //!    a callback may create caches (2, 3), and its allocations may enter
 //!    the shrinker, which lists the caches (3). Taken by reap and destroy,
-//!    which may sleep on it, never with 2 or 3 held; the shrinker only
-//!    tries it. One lockdep class: a reclaim callback must not reap.
+//!    which may sleep on it, never with 2 or 3 held; the shrinker and the
+//!    aging tick only try it (a cache being reaped is skipped). It also
+//!    keeps flushes of a cache's magazines one at a time. One lockdep
+//!    class: a reclaim callback must not reap.
 //! 2. The registry's create lock (mutex, `services/registry.rs`): held across a
 //!    whole create, which allocates (`GFP_KERNEL`) and makes Linux caches
 //!    (`kmem_cache_create()` takes `cpus_read_lock()`). Only create takes

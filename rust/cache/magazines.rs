@@ -187,8 +187,14 @@ impl Magazines {
     }
 
     /// Takes the copy at `addr` if its byte is clear.
+    ///
+    /// # Safety
+    ///
+    /// The caller runs on the copy's CPU with preemption or IRQs off, or
+    /// that CPU is dead: the byte's load and store exclude only what can
+    /// interrupt the caller there (and releases before it returns).
     #[inline(always)]
-    fn try_hold(&self, addr: CopyAddr, preempt: bool) -> Option<Held<'_>> {
+    unsafe fn try_hold(&self, addr: CopyAddr, preempt: bool) -> Option<Held<'_>> {
         let head = self.header(addr);
         if head.held.load(Ordering::Relaxed) {
             return None;
@@ -206,7 +212,8 @@ impl Magazines {
     #[inline(always)]
     pub(crate) fn hold_local(&self) -> Option<Held<'_>> {
         this_cpu::preempt_disable();
-        let held = self.try_hold(self.local_copy(), true);
+        // SAFETY: this CPU's copy, preemption off.
+        let held = unsafe { self.try_hold(self.local_copy(), true) };
         if held.is_none() {
             this_cpu::preempt_enable();
         }
@@ -224,7 +231,8 @@ impl Magazines {
         f: impl FnOnce(&mut Magazine<'_>) -> T,
     ) -> Local<T> {
         this_cpu::preempt_disable();
-        let value = match self.try_hold(self.local_copy(), false) {
+        // SAFETY: this CPU's copy, preemption off.
+        let value = match unsafe { self.try_hold(self.local_copy(), false) } {
             Some(mut held) => f(&mut held),
             None => busy,
         };
@@ -243,7 +251,8 @@ impl Magazines {
     ) -> Option<R> {
         // The CPU runs nothing until the teardown returns (`DeadCpu`), so
         // its byte is clear: it was not using the magazine when it died.
-        let mut held = self.try_hold(self.copy_of(cpu.id())?, false)?;
+        // SAFETY: the copy of a dead CPU (`DeadCpu`).
+        let mut held = unsafe { self.try_hold(self.copy_of(cpu.id())?, false) }?;
         Some(f(&mut held))
     }
 
@@ -266,7 +275,8 @@ impl Magazines {
             let Some(addr) = self.copy_of(cpu) else {
                 return;
             };
-            match self.try_hold(addr, false) {
+            // SAFETY: an IPI runs on `cpu`, the copy's CPU, IRQs off.
+            match unsafe { self.try_hold(addr, false) } {
                 Some(mut held) => f(&mut held),
                 None => self.header(addr).missed.store(true, Ordering::Relaxed),
             }

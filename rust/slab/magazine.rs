@@ -170,6 +170,7 @@ impl Magazine<'_> {
 mod tests {
     use super::{capacity_for, Magazine, IDLE_TICKS};
     use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Test};
+    use crate::sys::params::{Param, ParamGuard};
     use core::sync::atomic::{AtomicU32, AtomicU8};
     use kernel::page::PAGE_SIZE;
 
@@ -325,6 +326,7 @@ mod tests {
 
     /// The SPL's capacities by object size.
     fn capacity_follows_the_spl(t: &mut Test) -> CaseResult {
+        let _by_size = ParamGuard::set(Param::MagazineSize, 0);
         for (stride, want) in [
             (64, 256),
             (PAGE_SIZE / 4, 256),

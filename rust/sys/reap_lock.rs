@@ -2,9 +2,11 @@
 
 //! A cache's reap lock: a kernel mutex that can also be tried (6.12's
 //! Rust `Mutex` has no `try_lock`; `Mutex::try_lock`, after 6.12, would
-//! replace it), so that the shrinker never sleeps on
-//! it. Held while a reap runs and taken by destroy, so that no reclaim
-//! callback runs once destroy has returned. One lockdep class for all.
+//! replace it), so that the shrinker and the aging tick never sleep on
+//! it. Held while a reap or an aging tick runs (so that flushes of the
+//! cache's magazines run one at a time) and taken by destroy, so that no
+//! reclaim callback runs once destroy has returned. One lockdep class for
+//! all.
 
 use crate::sys::shim;
 use kernel::{bindings, prelude::*, types::Opaque};

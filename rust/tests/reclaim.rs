@@ -198,6 +198,8 @@ fn shrinker_skips_a_cache_being_reaped(t: &mut Test) -> CaseResult {
 /// Reclaim callbacks run for reclaim that may enter filesystems, and not
 /// for NOFS/NOIO reclaim (rspl's own allocations, the I/O path's).
 fn shrinker_calls_back_only_for_fs_reclaim(t: &mut Test) -> CaseResult {
+    // No aging tick holding a cache's reap lock while the shrinker scans.
+    let _age = ParamGuard::set(Param::IdleAgeMs, 0);
     let _c = TestCache::from_handle(create_reclaiming(
         c_str!("rspl_test_reclaim_gfp"),
         counting_reclaim,
