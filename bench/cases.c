@@ -317,7 +317,7 @@ static u64 time_read(const char *path, char *buf, size_t len)
 	u64 start = bench_now_ns();
 
 	/* 0 if it cannot be read from the kernel (a file with ->read). */
-	if (rspl_test_read_file(path, buf, len, true) <= 0)
+	if (rspl_test_read_file(path, buf, len, true) < 0)
 		return 0;
 	return bench_now_ns() - start;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Giving a dead CPU's magazines back. A CPU taken offline cannot flush
+//! Flushing a dead CPU's magazines. A CPU taken offline cannot flush
 //! its own magazines, and reap's IPIs reach only online CPUs, so without
 //! this its free objects stayed held until it came back. A CPU-hotplug
 //! callback, run on a CPU still online once the CPU is dead, flushes them
@@ -13,9 +13,9 @@ use crate::{
 use kernel::prelude::*;
 
 /// Flushes a dead CPU's magazines of every cache.
-struct GiveBack;
+struct FlushDead;
 
-impl OnCpuDead for GiveBack {
+impl OnCpuDead for FlushDead {
     fn cpu_dead(dead: &DeadCpu) {
         if let Some(registry) = registry::get() {
             let _ = registry.for_each(|cache| {
@@ -28,5 +28,5 @@ impl OnCpuDead for GiveBack {
 
 /// Registers the hotplug callback, for as long as the value lives.
 pub(crate) fn watch() -> Result<CpuHotplug> {
-    CpuHotplug::new::<GiveBack>()
+    CpuHotplug::new::<FlushDead>()
 }

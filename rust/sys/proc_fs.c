@@ -4,7 +4,6 @@
  * a C show function, and the entry points are macros or take umode_t.
  */
 #include <linux/fs.h>
-#include <linux/kernel_read_file.h>
 #include <linux/namei.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>

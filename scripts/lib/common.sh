@@ -27,35 +27,35 @@ debian_config() {
 RSPL_VERBOSE="${RSPL_VERBOSE:-0}"
 
 log() { printf '\033[1m[rspl]\033[0m %s\n' "$*" >&2; }
-
-# with_progress WHAT SECONDS LOG COMMAND...: runs COMMAND, its output to
-# file LOG, saying every minute how long WHAT has taken of about SECONDS;
-# returns COMMAND's status.
-with_progress() {
-	local what="$1" estimate="$2" out="$3" pid start=$SECONDS rc=0
-	shift 3
-	"$@" >"$out" 2>&1 &
-	pid=$!
-	while ! wait_seconds "$pid" 60; do
-		log "$what: $(((SECONDS - start) / 60)) min of about $(((estimate + 59) / 60))"
-	done
-	wait "$pid" || rc=$?
-	return "$rc"
-}
-
-# wait_seconds PID N: true once process PID has ended, false after N
-# seconds if it has not.
-wait_seconds() {
-	local i
-	for ((i = 0; i < $2; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 1
-	done
-	! kill -0 "$1" 2>/dev/null
-}
 die() {
 	printf '\033[1;31m[rspl] error:\033[0m %s\n' "$*" >&2
 	exit 1
+}
+
+# with_progress WHAT SECONDS LOG COMMAND...: runs COMMAND, its output to
+# file LOG, saying every minute how long WHAT has taken of about SECONDS;
+# returns COMMAND's status. COMMAND runs in the foreground, so that Ctrl-C
+# stops it; the ticker goes with it.
+with_progress() {
+	local what="$1" estimate="$2" out="$3" ticker rc=0
+	shift 3
+	(
+		# Killed, it takes its sleep along: nothing keeps the caller's
+		# output open.
+		trap 'kill $nap 2>/dev/null; exit 0' TERM
+		start=$SECONDS
+		while :; do
+			sleep 60 &
+			nap=$!
+			wait $nap
+			log "$what: $(((SECONDS - start) / 60)) min of about $(((estimate + 59) / 60))"
+		done
+	) >/dev/null &
+	ticker=$!
+	"$@" >"$out" 2>&1 || rc=$?
+	kill "$ticker" 2>/dev/null
+	wait "$ticker" 2>/dev/null || true
+	return "$rc"
 }
 
 # opt_value OPTION "$@": in a script's argument loop, the value after
