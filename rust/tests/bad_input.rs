@@ -312,14 +312,14 @@ fn checked_refusals_run_no_destructor(t: &mut Test) -> CaseResult {
 /// destructor either.
 fn repeated_free_runs_no_destructor(t: &mut Test) -> CaseResult {
     let _here = StayOnCpu::new();
-    let c_cache = TestCache::from_handle(create_with(
+    let c_cache = TestCache::with_callbacks(
         c_str!("rspl_test_dtor_refree"),
         BIG,
         KMC_VMEM,
         None,
         Some(scribbling_dtor),
         0,
-    ))
+    )
     .ok_or(Failed)?;
     let c = c_cache.handle();
     let o = c_cache.alloc(KM_SLEEP);

@@ -206,19 +206,16 @@ unsafe extern "C" fn dtor(obj: *mut c_void, private: *mut c_void) {
     }
 }
 
+/// A cache of 256 B objects with `ctor`, `dtor` and `PRIVATE`.
+fn ctor_cache(name: &kernel::str::CStr, flags: u32) -> Option<TestCache> {
+    TestCache::with_callbacks(name, 256, flags, Some(ctor), Some(dtor), PRIVATE)
+}
+
 fn constructor_destructor_private(t: &mut Test) -> CaseResult {
     for flags in [KMC_VMEM, KMC_SLAB] {
         CONSTRUCTED.store(0, Ordering::Relaxed);
         DESTRUCTED.store(0, Ordering::Relaxed);
-        let c_cache = TestCache::with_callbacks(
-            c_str!("rspl_test_ctor"),
-            256,
-            flags,
-            Some(ctor),
-            Some(dtor),
-            PRIVATE,
-        )
-        .ok_or(Failed)?;
+        let c_cache = ctor_cache(c_str!("rspl_test_ctor"), flags).ok_or(Failed)?;
         let c = c_cache.handle();
         let mut objs = [0usize; 40];
         for o in objs.iter_mut() {
@@ -242,15 +239,7 @@ fn constructor_destructor_private(t: &mut Test) -> CaseResult {
 /// must not sleep either); with IRQs on it gets the caller's flags.
 fn constructor_gets_served_flags(t: &mut Test) -> CaseResult {
     for flags in [KMC_VMEM, KMC_SLAB] {
-        let c_cache = TestCache::with_callbacks(
-            c_str!("rspl_test_ctor_flags"),
-            256,
-            flags,
-            Some(ctor),
-            Some(dtor),
-            PRIVATE,
-        )
-        .ok_or(Failed)?;
+        let c_cache = ctor_cache(c_str!("rspl_test_ctor_flags"), flags).ok_or(Failed)?;
         let c = c_cache.handle();
         for (irqs_off, kmflags, want) in [
             (false, KM_SLEEP, KM_SLEEP),
