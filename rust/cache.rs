@@ -14,11 +14,13 @@
 
 mod fast_path;
 mod grow;
+mod moves;
 mod reap;
 
 pub(crate) mod complaints;
 pub(crate) mod counts;
 pub(crate) mod magazines;
+pub(crate) mod move_stats;
 pub(crate) mod spec;
 pub(crate) mod stall_stats;
 
@@ -26,19 +28,22 @@ use self::counts::{RowCounts, SlabCounts};
 use crate::{
     cache::complaints::{Complaints, Mistake},
     cache::magazines::Magazines,
+    cache::move_stats::MoveStats,
     cache::spec::{CacheSpec, Placement},
     cache::stall_stats::{StallCounts, StallStats},
     services::grow_crew::GROW_LIST,
     services::reclaim_stats,
-    slab::emergency::{EmergencyRange, EmergencySet},
+    slab::emergency::{EmergencyRange, EmergencySet, Removal},
     slab::magazine::{self, Magazine},
+    slab::reserve::{Reserve, ReserveCounts},
     slab::set::SlabSet,
     slab::{FreeError, SlabLayout},
     sys::flags::*,
     sys::irq_lock::IrqSpinLock,
     sys::linux_cache::LinuxCache,
-    sys::memory::{self, EmergencyMemory},
+    sys::memory,
     sys::reap_lock::ReapLock,
+    sys::trace,
     sys::wait_queue::WaitQueue,
 };
 use core::{
@@ -62,6 +67,7 @@ use kernel::{
 pub(crate) type Ctor = unsafe extern "C" fn(*mut c_void, *mut c_void, c_int) -> c_int;
 pub(crate) type Dtor = unsafe extern "C" fn(*mut c_void, *mut c_void);
 pub(crate) type Reclaim = unsafe extern "C" fn(*mut c_void);
+pub(crate) use self::moves::Move;
 
 /// The caller's callbacks and private pointer.
 #[derive(Clone, Copy)]
@@ -96,6 +102,10 @@ enum Source {
 struct State {
     slabs: SlabSet,
     emergency: EmergencySet,
+    /// Slab objects set aside for the I/O path (`KMC_RESERVE`).
+    reserve: Reserve,
+    /// The consumer's move callback (`rspl_kmem_cache_set_move()`).
+    mover: Option<moves::Move>,
     /// Waits for a grow that timed out.
     deadlocks: u64,
     /// Empty slabs' objects as last added to the shrinker's count.
@@ -220,6 +230,7 @@ pub(crate) struct Cache {
     /// Whether the last grow failed (its waiters go to the emergency path).
     last_grow_failed: AtomicBool,
     stalls: StallStats,
+    moves: MoveStats,
     /// The consumer's mistakes, counted and reported rate-limited.
     complaints: Complaints,
     #[pin]
@@ -310,7 +321,8 @@ impl Cache {
             Placement::PassThrough => 0,
         };
         let name = name.to_cstring()?;
-        Arc::pin_init(
+        let reserve = Reserve::new(spec.reserve as usize)?;
+        let cache = Arc::pin_init(
             pin_init!(Self {
                 magic: AtomicU64::new(CACHE_MAGIC),
                 name,
@@ -326,10 +338,13 @@ impl Cache {
                 emergency_range: EmergencyRange::new(),
                 last_grow_failed: AtomicBool::new(false),
                 stalls: StallStats::default(),
+                moves: MoveStats::default(),
                 complaints: Complaints::new(),
                 state <- IrqSpinLock::new(new_spinlock!(State {
                     slabs: SlabSet::new(objs),
                     emergency: EmergencySet::new(),
+                    reserve,
+                    mover: None,
                     deadlocks: 0,
                     published_empty: 0,
                     published: 0,
@@ -340,7 +355,15 @@ impl Cache {
                 reap_lock <- ReapLock::new(),
             }),
             GFP_KERNEL,
-        )
+        )?;
+        // The reserve is there from the start, in the creator's context
+        // (which may sleep), as a mempool's is: no reserve, no cache.
+        if let (Source::Slabs { layout, .. }, true) = (&cache.source, spec.reserve > 0) {
+            if !cache.fill_reserve(layout) {
+                return Err(ENOMEM);
+            }
+        }
+        Ok(cache)
     }
 
     pub(crate) fn is_live(&self) -> bool {
@@ -654,11 +677,16 @@ impl Cache {
     fn free_destructed(&self, obj: NonNull<u8>, dtor: Dtor) {
         let addr = obj.as_ptr() as usize;
         if self.emergency_range.may_hold(addr) {
-            if let Some(mem) = self.remove_emergency(addr) {
-                self.destruct(obj, dtor);
-                // kfree()d here, after its destructor.
-                drop(mem);
-                return;
+            match self.remove_emergency(addr) {
+                Removal::Removed(mem) => {
+                    self.destruct(obj, dtor);
+                    // kfree()d here, after its destructor.
+                    drop(mem);
+                    return;
+                }
+                // Its move offer frees it.
+                Removal::Deferred => return self.destruct(obj, dtor),
+                Removal::NotFound => {}
             }
         }
         if self.spec.checked {
@@ -705,8 +733,10 @@ impl Cache {
     /// and at once in a checked cache, which has no magazines. A free of
     /// the object freed just before on this CPU is refused at once.
     fn give(&self, addr: usize) {
-        if self.emergency_range.may_hold(addr) && self.remove_emergency(addr).is_some() {
-            // kfree()d as it went.
+        if self.emergency_range.may_hold(addr)
+            && !matches!(self.remove_emergency(addr), Removal::NotFound)
+        {
+            // kfree()d as it went, or by its move offer.
             return;
         }
         if self.spec.checked {
@@ -758,15 +788,25 @@ impl Cache {
     }
 
     /// Takes the emergency object at `addr` out of the hash, if it is one:
-    /// it is freed when the result drops (outside the lock).
-    fn remove_emergency(&self, addr: usize) -> Option<EmergencyMemory> {
+    /// it is freed when the result drops (outside the lock), or by the
+    /// move offer that holds it.
+    fn remove_emergency(&self, addr: usize) -> Removal {
         let mut state = self.state.lock();
-        let mem = state.emergency.remove(addr);
-        if mem.is_some() && state.emergency.count() == 0 {
+        let removal = state.emergency.remove(addr);
+        if let Removal::Removed(_) = removal {
+            self.emergency_left(&state, addr);
+        }
+        removal
+    }
+
+    /// The emergency object at `addr` has just left the set, under the
+    /// lock: once none is live, frees skip the hash again.
+    fn emergency_left(&self, state: &State, addr: usize) {
+        trace::emergency_free(&self.name, addr, self.spec.size);
+        if state.emergency.count() == 0 {
             self.emergency_range.clear();
             self.slow.clear_free(fast_path::EMERGENCY);
         }
-        mem
     }
 
     /// Objects callers hold: allocated from the slabs and not sitting in a
@@ -779,7 +819,11 @@ impl Cache {
             Source::Slabs { .. } => {
                 let (alloc, emergency) = {
                     let state = self.state.lock();
-                    (state.slabs.stats().objs_alloc, state.emergency.count())
+                    let set_aside = state.reserve.len() as u64;
+                    (
+                        state.slabs.stats().objs_alloc.saturating_sub(set_aside),
+                        state.emergency.count(),
+                    )
                 };
                 alloc.saturating_sub(self.mags.gauge_sum() as u64) + emergency
             }
@@ -873,6 +917,11 @@ impl Cache {
         self.stalls.read(timeouts, live)
     }
 
+    /// The cache's reserve (`/proc/rspl/kmem/reserve`).
+    pub(crate) fn reserve_counts(&self) -> ReserveCounts {
+        self.state.lock().reserve.counts()
+    }
+
     /// The Linux cache's name, for a pass-through cache.
     pub(crate) fn linux_name(&self) -> Option<&CStr> {
         match &self.source {
@@ -920,6 +969,13 @@ impl PinnedDrop for Cache {
         } = this;
         // `&mut` proves that no CPU uses the magazines any more.
         mags.for_each_mut(|mag| Self::flush_into(source, state, name, complaints, mag));
+        {
+            // The reserve's objects are nobody's: back to their slabs.
+            let mut state = state.lock();
+            while let Some(addr) = state.reserve.drain() {
+                state.give(name, complaints, addr);
+            }
+        }
         let live = this.objects_live();
         // Objects nobody can free any more go with the cache; others may
         // still be in use, and are leaked rather than freed under a user.

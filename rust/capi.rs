@@ -9,7 +9,7 @@ use crate::{
     cache::complaints::{Complaints, Mistake},
     cache::counts::RowCounts,
     cache::spec,
-    cache::{Cache, Callbacks, Ctor, Dtor, Reclaim},
+    cache::{Cache, Callbacks, Ctor, Dtor, Move, Reclaim},
     report::files::{self, ReportKind},
     services::reclaim_stats,
     services::registry,
@@ -329,10 +329,12 @@ pub(crate) extern "C" fn rspl_kmem_cache_bytes(mask: c_uint, what: c_int) -> c_u
 ///
 /// See `cache_ref`.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn rspl_kmem_cache_set_move(cache: *mut c_void, _move: *mut c_void) {
-    // SAFETY: the caller's contract. Moving objects is not supported: a
-    // no-op, as in OpenZFS.
-    let _ = unsafe { cache_ref(cache, "rspl_kmem_cache_set_move") };
+pub(crate) unsafe extern "C" fn rspl_kmem_cache_set_move(cache: *mut c_void, mover: Option<Move>) {
+    // SAFETY: the caller's contract; the callback is the caller's, called
+    // as the C API documents.
+    if let Some(c) = unsafe { cache_ref(cache, "rspl_kmem_cache_set_move") } {
+        c.set_move(mover);
+    }
 }
 
 /// # Safety

@@ -17,8 +17,10 @@
 //!    the shrinker, which lists the caches (3). Taken by reap and destroy,
 //!    which may sleep on it, never with 2 or 3 held; the shrinker and the
 //!    aging tick only try it (a cache being reaped is skipped). It also
-//!    keeps flushes of a cache's magazines one at a time. One lockdep
-//!    class: a reclaim callback must not reap.
+//!    keeps flushes of a cache's magazines one at a time, and the aging
+//!    tick's move offers, whose callbacks run under it as reclaim
+//!    callbacks do. One lockdep class: a reclaim or move callback must
+//!    not reap.
 //! 2. The registry's create lock (mutex, `services/registry.rs`): held across a
 //!    whole create, which allocates (`GFP_KERNEL`) and makes Linux caches
 //!    (`kmem_cache_create()` takes `cpus_read_lock()`). Only create takes
@@ -33,7 +35,7 @@
 //!    that CPU, or for the CPU dead under hotplug. Never waited for: a
 //!    flush whose IPI finds it held tries again later.
 //! 5. A cache's state spinlock (`IrqSpinLock`, IRQs off): slabs,
-//!    emergency hash, counters. Innermost: nothing is allocated under it
+//!    emergency hash, reserve, move callback, counters. Innermost: nothing is allocated under it
 //!    but `GFP_NOWAIT` room (partial list, hash buckets), and no callback,
 //!    IPI or wait runs under it.
 //! 6. The grow crew's spinlock (`services/grow_crew.rs`, IRQs off): the caches
@@ -59,9 +61,13 @@
 //! of. A small one is asked first with no reclaim at all, as the caller
 //! may hold a lock the stuck grow's reclaim waits for. While a grow is stuck the cache is marked DEADLOCKED and later
 //! misses take emergency objects at once. When even the emergency
-//! allocation fails, the caller backs off (at most 100 ms a try), looks
-//! at the slabs again and waits for a grow anew; it holds no rspl lock
-//! meanwhile. Its other sleeps are inside the page allocator.
+//! allocation fails, a caller that services the VM (`KM_PUSHPAGE`, or a
+//! task in reclaim or in a NOIO scope) takes an object from its cache's
+//! reserve (`KMC_RESERVE`), set aside at creation and filled again only
+//! by grows; any other caller, or one that finds the reserve empty, backs
+//! off (at most 100 ms a try), looks at the slabs again and waits for a
+//! grow anew; it holds no rspl lock meanwhile. Its other sleeps are
+//! inside the page allocator.
 //!
 //! A grow runs on a thread of the grow crew, which holds no rspl lock
 //! while it allocates (in a NOIO scope) and takes the state lock only to
@@ -90,7 +96,10 @@
 //! context (a constructor gets `KM_NOSLEEP` when the allocation is served
 //! without sleeping). Reclaim callbacks run under their cache's reap lock
 //! only, from a reap or from the shrinker, and must not wait for a lock a
-//! task may hold while allocating (`include/rspl/kmem_cache.h`).
+//! task may hold while allocating (`include/rspl/kmem_cache.h`). Move
+//! callbacks run under the reap lock only, from the aging tick, on an
+//! emergency object that a free during the call cannot take away
+//! (`cache/moves.rs`).
 
 // `Cache`'s pin_init! has more fields than the default limit expands.
 #![recursion_limit = "256"]

@@ -10,6 +10,7 @@
 pub(crate) mod addr_hash;
 pub(crate) mod emergency;
 pub(crate) mod magazine;
+pub(crate) mod reserve;
 pub(crate) mod set;
 
 use crate::sys::memory::{Backing, SlabMemory};

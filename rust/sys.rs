@@ -22,5 +22,8 @@ pub(crate) mod reap_lock;
 pub(crate) mod reclaim;
 mod shim;
 pub(crate) mod this_cpu;
+pub(crate) mod trace;
+#[cfg(CONFIG_KUNIT)]
+pub(crate) mod trace_record;
 pub(crate) mod vec_ext;
 pub(crate) mod wait_queue;

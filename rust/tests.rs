@@ -10,5 +10,8 @@ mod bad_input;
 mod cache_api;
 mod helpers;
 mod magazine;
+mod moves;
 mod proc_report;
 mod reclaim;
+mod reserve;
+mod trace_events;

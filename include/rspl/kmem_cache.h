@@ -27,6 +27,8 @@ struct rspl_kmem_cache;
 typedef int (*rspl_kmem_ctor_t)(void *obj, void *priv, int kmflags);
 typedef void (*rspl_kmem_dtor_t)(void *obj, void *priv);
 typedef void (*rspl_kmem_reclaim_t)(void *priv);
+typedef enum rspl_kmem_cbrc (*rspl_kmem_move_t)(void *old, void *new,
+						size_t size, void *priv);
 
 /*
  * What every function checks, and what a bad call gets:
@@ -71,15 +73,19 @@ typedef void (*rspl_kmem_reclaim_t)(void *priv);
  *         KMC_KMEM, KMC_VMEM and KMC_KVMEM put them on rspl's slabs. With
  *         none of these, objects up to the spl_kmem_cache_slab_limit
  *         parameter pass through to a Linux kmem_cache, larger ones live
- *         on rspl's slabs.
+ *         on rspl's slabs. KMC_RESERVE (rspl's own) sets aside the
+ *         rspl_kmem_cache_reserve_objs parameter's number of objects (at
+ *         most 1024) for the I/O path, on rspl's slabs (not with
+ *         KMC_SLAB): see rspl_kmem_cache_alloc().
  *
  * The cache belongs to the calling module (THIS_MODULE). If that module
  * unloads without destroying it, rspl reports it and destroys it then,
  * freeing even the objects still allocated: no callback runs afterwards.
  *
- * Context: process context; may sleep.
+ * Context: process context; may sleep (a reserve is filled here).
  * Return: the cache; NULL, with a message naming the cache and the
- * reason, on bad arguments (-EINVAL's cases above) or no memory.
+ * reason, on bad arguments (-EINVAL's cases above) or no memory (for
+ * the cache or its reserve).
  */
 #define rspl_kmem_cache_create(name, size, align, ctor, dtor, reclaim, priv, vmp, flags) \
 	rspl_kmem_cache_create_owned(name, size, align, ctor, dtor, reclaim, \
@@ -116,6 +122,14 @@ void rspl_kmem_cache_destroy(struct rspl_kmem_cache *cache);
  * allocation, and its emergency objects may use the reserves
  * (__GFP_HIGH), as GFP_ATOMIC does.
  * KM_NOSLEEP never sleeps and may return NULL.
+ *
+ * A KMC_RESERVE cache's reserve is the last resort of the I/O path: a
+ * KM_PUSHPAGE caller, or one in reclaim (PF_MEMALLOC) or in a NOIO scope
+ * (memalloc_noio_save()), takes an object from it when its wait for a
+ * grow is over (KM_NOSLEEP does not wait) and even its emergency object
+ * failed. Other callers never take one: a KM_SLEEP caller backs off and
+ * tries again. rspl's grow threads fill the reserve again from the slabs
+ * once grows get memory; /proc/rspl/kmem/reserve shows its use.
  *
  * Most calls pop this CPU's per-CPU magazine, inline: preemption is off
  * for a few instructions, IRQs stay on, no lock is taken. An interrupt
@@ -200,13 +214,32 @@ void rspl_kmem_cache_reap_now(struct rspl_kmem_cache *cache);
 int rspl_kmem_cache_reap_active(void);
 
 /**
- * rspl_kmem_cache_set_move() - Accepted and ignored, as in OpenZFS.
- * @cache: a live cache.
- * @move: the object-move callback, unused.
+ * rspl_kmem_cache_set_move() - Sets the cache's object-move callback.
+ * @cache: a live cache on rspl's slabs (on a Linux kmem_cache, KMC_SLAB,
+ *         it is kept and never called: such a cache has no emergency
+ *         objects).
+ * @move: NULL (no moves, as before), or the callback, Solaris's protocol.
  *
- * Context: any context.
+ * Emergency objects live outside the slabs. Once grows work again, rspl's
+ * aging tick offers each live one a slab object, constructed: @move gets
+ * the old object, the new one, the object size and the cache's private
+ * pointer, and answers RSPL_KMEM_CBRC_YES (it moved its data to the new
+ * object and uses that one: rspl destructs and frees the old one),
+ * RSPL_KMEM_CBRC_NO (it will not move it: never offered again),
+ * RSPL_KMEM_CBRC_LATER or RSPL_KMEM_CBRC_DONT_KNOW (offered again at a
+ * later tick), or RSPL_KMEM_CBRC_DONT_NEED (the old object is free:
+ * rspl destructs and frees both). Other than on YES, the new object is
+ * destructed and goes back. The callback runs in process context, under
+ * the cache's reap lock: it may sleep, must not reap or destroy the
+ * cache, and must keep its own users of the old object out while it
+ * moves it. A free of the old object during the callback is accepted (its
+ * destructor runs) and rspl frees the memory once the callback returns.
+ * /proc/rspl/kmem/moves counts the offers and answers.
+ *
+ * Context: any context; takes the cache's spinlock (IRQs off).
  */
-void rspl_kmem_cache_set_move(struct rspl_kmem_cache *cache, void *move);
+void rspl_kmem_cache_set_move(struct rspl_kmem_cache *cache,
+			      rspl_kmem_move_t move);
 
 /**
  * rspl_kmem_cache_inuse() - Objects of a cache that callers hold.
@@ -295,6 +328,12 @@ unsigned long rspl_kmem_cache_bytes(unsigned int mask, enum rspl_kmem_bytes what
 #undef kmem_cache_alloc
 #undef kmem_cache_free
 typedef struct rspl_kmem_cache kmem_cache_t;
+typedef enum rspl_kmem_cbrc kmem_cbrc_t;
+#define KMEM_CBRC_YES		RSPL_KMEM_CBRC_YES
+#define KMEM_CBRC_NO		RSPL_KMEM_CBRC_NO
+#define KMEM_CBRC_LATER		RSPL_KMEM_CBRC_LATER
+#define KMEM_CBRC_DONT_NEED	RSPL_KMEM_CBRC_DONT_NEED
+#define KMEM_CBRC_DONT_KNOW	RSPL_KMEM_CBRC_DONT_KNOW
 #define kmem_cache_create(name, size, align, ctor, dtor, reclaim, priv, vmp, flags) \
 	rspl_kmem_cache_create(name, size, align, ctor, dtor, reclaim, priv, vmp, flags)
 #define kmem_cache_destroy(cache)	rspl_kmem_cache_destroy(cache)

@@ -27,6 +27,7 @@
 #define KMC_BIT_REAPING		16	/* being reaped; state */
 #define KMC_BIT_DESTROY		17	/* being destroyed; state */
 #define KMC_BIT_RECLAIMABLE	21	/* objects are reclaimable */
+#define KMC_BIT_RESERVE		24	/* rspl's own: a reserve for the I/O path */
 
 #define KMC_NODEBUG	(1 << KMC_BIT_NODEBUG)
 #define KMC_KMEM	(1 << KMC_BIT_KMEM)
@@ -38,10 +39,11 @@
 #define KMC_REAPING	(1 << KMC_BIT_REAPING)
 #define KMC_DESTROY	(1 << KMC_BIT_DESTROY)
 #define KMC_RECLAIMABLE	(1 << KMC_BIT_RECLAIMABLE)
+#define KMC_RESERVE	(1 << KMC_BIT_RESERVE)
 
 /* The flags a caller may pass to rspl_kmem_cache_create(). */
 #define KMC_CREATE_MASK	(KMC_NODEBUG | KMC_KMEM | KMC_VMEM | KMC_KVMEM | \
-			 KMC_SLAB | KMC_RECLAIMABLE)
+			 KMC_SLAB | KMC_RECLAIMABLE | KMC_RESERVE)
 
 /* Longest cache name, without its NUL. */
 #define RSPL_KMEM_CACHE_NAME_MAX	63
@@ -53,6 +55,18 @@ enum rspl_kmem_bytes {
 	RSPL_KMEM_SLAB_BYTES,	/* slab size times slabs */
 	RSPL_KMEM_ALLOC_BYTES,	/* object size times objects allocated */
 	RSPL_KMEM_MAX_BYTES,	/* object size times most objects allocated */
+};
+
+/*
+ * A move callback's answers (rspl_kmem_cache_set_move()): Solaris's
+ * protocol, with OpenZFS's kmem_cbrc_t values.
+ */
+enum rspl_kmem_cbrc {
+	RSPL_KMEM_CBRC_YES = 0,		/* moved: rspl frees the old object */
+	RSPL_KMEM_CBRC_NO = 1,		/* will not move: never offered again */
+	RSPL_KMEM_CBRC_LATER = 2,	/* cannot move now: offered again later */
+	RSPL_KMEM_CBRC_DONT_NEED = 3,	/* the old object is free: rspl frees both */
+	RSPL_KMEM_CBRC_DONT_KNOW = 4,	/* unknown object: offered again later */
 };
 
 #endif /* _RSPL_KMEM_FLAGS_H */

@@ -13,6 +13,7 @@ use crate::{
     sys::flags::*,
     sys::memory::{self, NoIoScope},
     sys::params,
+    sys::trace,
 };
 use core::{ptr::NonNull, sync::atomic::Ordering};
 use kernel::{
@@ -67,6 +68,10 @@ impl Cache {
                 if let Some(obj) = this.emergency_alloc(flags) {
                     return Some((obj, true));
                 }
+                // The last resort, for the I/O path only.
+                if let Some(obj) = this.take_reserve(flags) {
+                    return Some((obj, false));
+                }
                 if nosleep {
                     return None;
                 }
@@ -92,6 +97,7 @@ impl Cache {
         self.stalls.waited(slept);
         if !done {
             // The grow is stuck (or just slow): never wait past the timeout.
+            trace::wait_timeout(&self.name, slept / 1000);
             self.test_and_set_flag(KMC_BIT_DEADLOCKED);
             self.state.lock().deadlocks += 1;
             return Miss::Emergency;
@@ -116,13 +122,15 @@ impl Cache {
     }
 
     /// Queues a grow unless one is in flight (the GROWING bit).
-    fn start_grow(this: ArcBorrow<'_, Self>) {
+    pub(super) fn start_grow(this: ArcBorrow<'_, Self>) {
         if this.test_and_set_flag(KMC_BIT_GROWING) {
             return;
         }
         let queued =
             crate::services::registry::grow_crew().map(|c| c.enqueue(Arc::from(this)).is_ok());
-        if queued != Some(true) {
+        if queued == Some(true) {
+            trace::grow_queued(&this.name);
+        } else {
             // No crew (module going away) or already queued: do not leave
             // waiters sleeping on a bit nobody will clear.
             this.clear_flag(KMC_BIT_GROWING);
@@ -141,6 +149,7 @@ impl Cache {
             self.waitq.wake_all();
             return;
         }
+        let start = Ktime::ktime_get();
         let delay = params::inject_grow_delay_ms();
         if delay > 0 {
             memory::msleep(delay);
@@ -148,11 +157,16 @@ impl Cache {
         let added = match &self.source {
             Source::Slabs { layout, .. } => {
                 let _noio = NoIoScope::enter();
+                // Memory is back if this grow gets any: the reserve first,
+                // as what drew on it was short of memory too.
+                self.fill_reserve(layout);
                 self.add_slab(layout)
             }
             Source::PassThrough { .. } => false,
         };
         self.stalls.grow_done(added);
+        let took_us = (Ktime::ktime_get() - start).to_ns().max(0) as u64 / 1000;
+        trace::grow_done(&self.name, added, took_us);
         self.last_grow_failed.store(!added, Ordering::Release);
         if added {
             self.clear_flag(KMC_BIT_DEADLOCKED);
@@ -179,15 +193,70 @@ impl Cache {
         rejected.is_none()
     }
 
+    /// Sets slab objects aside until the reserve is full, adding slabs
+    /// for it when the slabs are out; returns whether it is full. Runs
+    /// where a grow may: at creation and on the grow crew, never on an
+    /// allocating caller's path.
+    pub(super) fn fill_reserve(&self, layout: &SlabLayout) -> bool {
+        // Each slab added holds at least one object the reserve may take;
+        // callers may take some meanwhile, hence the bound.
+        let most_slabs = self.spec.reserve.div_ceil(layout.objs.max(1)) + 2;
+        for _ in 0..=most_slabs {
+            let full = {
+                let mut state = self.state.lock();
+                let super::State { slabs, reserve, .. } = &mut *state;
+                while reserve.wants() > 0 {
+                    let Some(addr) = slabs.take() else { break };
+                    // Cannot fail: the reserve wants it.
+                    let _ = reserve.put(addr);
+                }
+                state.settle(0);
+                state.reserve.wants() == 0
+            };
+            if full {
+                return true;
+            }
+            if !self.add_slab(layout) {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// Whether the reserve lacks objects that a grow would put back.
+    pub(super) fn reserve_short(&self) -> bool {
+        self.spec.reserve > 0 && self.state.lock().reserve.wants() > 0
+    }
+
+    /// An object from the reserve, for a caller entitled to it: a
+    /// `KM_PUSHPAGE` one, or one in reclaim or in a NOIO scope. The grow
+    /// in flight (this caller missed), or the aging tick's, fills it again.
+    fn take_reserve(&self, flags: KmFlags) -> Option<NonNull<u8>> {
+        if self.spec.reserve == 0 || !(flags.pushpage() || memory::task_services_vm()) {
+            return None;
+        }
+        let (addr, left) = {
+            let mut state = self.state.lock();
+            let addr = state.reserve.take();
+            (addr?, state.reserve.len())
+        };
+        trace::reserve_take(&self.name, addr, left);
+        NonNull::new(addr as *mut u8)
+    }
+
     /// Allocates an emergency object for an allocation served with
     /// `flags`, without I/O (the shim's emergency allocations enter their
     /// own NOIO scope), or `None` if there is no memory for one.
     fn emergency_alloc(&self, flags: KmFlags) -> Option<NonNull<u8>> {
+        if params::inject_emergency_fail() != 0 {
+            return None;
+        }
         let new = NewEmergency::new(self.spec.size, self.spec.align, flags)?;
         let inserted = {
             let mut state = self.state.lock();
             let r = state.emergency.insert(new);
             if let Ok(obj) = r {
+                trace::emergency_alloc(&self.name, obj, self.spec.size, flags.bits());
                 self.emergency_range.widen(obj);
                 // Before the object is handed out: its free looks for it.
                 self.slow.set_free(super::fast_path::EMERGENCY);

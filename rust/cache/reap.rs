@@ -88,8 +88,15 @@ impl Cache {
             return;
         };
         self.flush_magazines(&reaping, true);
+        // Before empty slabs go: the moves may fill them.
+        self.offer_moves(&reaping);
         self.state.lock().slabs.tick_empty();
         self.free_empty_slabs(SLAB_IDLE_TICKS);
+        // Memory may be back: the grow crew fills the reserve again (not
+        // while a grow is stuck: the next one that lands does).
+        if self.reserve_short() && !self.flag(KMC_BIT_DEADLOCKED) {
+            Self::start_grow(self.arc_borrow());
+        }
     }
 
     /// Objects a reap could give back now (the shrinker's count): those in

@@ -27,7 +27,13 @@ pub(crate) struct CacheSpec {
     /// Every free is checked at once (`rspl_kmem_debug` was set at create
     /// and `KMC_NODEBUG` was not given): no magazines in front of the slabs.
     pub(crate) checked: bool,
+    /// Objects kept for the I/O path (`KMC_RESERVE`: the
+    /// `rspl_kmem_cache_reserve_objs` of its creation), 0 for none.
+    pub(crate) reserve: u32,
 }
+
+/// The largest reserve a cache keeps, whatever the parameter says.
+pub(crate) const RESERVE_MAX: u32 = 1024;
 
 /// Checks the arguments; on error, says why (for the caller's message).
 pub(crate) fn check(
@@ -76,11 +82,22 @@ pub(crate) fn check(
         return Err("more than one of KMC_KMEM, KMC_VMEM, KMC_KVMEM, KMC_SLAB");
     }
     let checked = params::kmem_debug() != 0 && flags & KMC_NODEBUG == 0;
+    let reserved = flags & KMC_RESERVE != 0;
+    if reserved && flags & KMC_SLAB != 0 {
+        // A Linux cache's objects cannot be set aside from its slabs.
+        return Err("KMC_RESERVE needs rspl's own slabs, not KMC_SLAB");
+    }
+    let reserve = if reserved {
+        params::reserve_objs().min(RESERVE_MAX)
+    } else {
+        0
+    };
     if flags & KMC_BACKING_MASK == 0 {
         // As the SPL: small objects to a Linux cache, large ones on slabs.
         // A checked cache keeps them on its own slabs, where frees are
-        // checked (a Linux cache would not refuse a double free).
-        flags |= if size <= params::slab_limit() as usize && !checked {
+        // checked (a Linux cache would not refuse a double free), and so
+        // does one with a reserve.
+        flags |= if size <= params::slab_limit() as usize && !checked && !reserved {
             KMC_SLAB
         } else {
             KMC_KVMEM
@@ -100,6 +117,7 @@ pub(crate) fn check(
                 placement: Placement::PassThrough,
                 // SLUB checks these frees, with its own debug options.
                 checked: false,
+                reserve: 0,
             });
         }
         KMC_KMEM => Backing::Pages,
@@ -117,6 +135,7 @@ pub(crate) fn check(
         flags,
         placement: Placement::Slabs(layout),
         checked,
+        reserve,
     })
 }
 
@@ -193,6 +212,14 @@ mod tests {
                 KMC_SLAB as i32,
                 "objects too large for a Linux",
             ),
+            (
+                Some(&b"ok"[..]),
+                64,
+                0,
+                true,
+                (KMC_SLAB | KMC_RESERVE) as i32,
+                "KMC_RESERVE needs rspl's own slabs",
+            ),
         ] {
             let got = check(name, size, align, vmp_is_null, flags);
             kassert!(
@@ -206,14 +233,22 @@ mod tests {
 
     /// By default objects up to the slab limit pass through to a Linux
     /// cache and larger ones live on kvmalloc'd slabs; a backing flag
-    /// chooses; the alignment is at least 8.
+    /// chooses; the alignment is at least 8. A reserve keeps small objects
+    /// on rspl's slabs, sized by the parameter.
     fn places_by_size_and_flags(t: &mut Test) -> CaseResult {
         let limit = params::slab_limit() as usize;
         let s = spec(limit, 0, 0).map_err(|_| crate::sys::kunit::Failed)?;
         kassert_eq!(
             t,
-            (s.placement, s.flags & KMC_SLAB, s.align),
-            (Placement::PassThrough, KMC_SLAB, 8)
+            (s.placement, s.flags & KMC_SLAB, s.align, s.reserve),
+            (Placement::PassThrough, KMC_SLAB, 8, 0)
+        );
+        let s = spec(64, 0, KMC_RESERVE).map_err(|_| crate::sys::kunit::Failed)?;
+        kassert!(t, matches!(s.placement, Placement::Slabs(_)));
+        kassert_eq!(
+            t,
+            (s.flags & KMC_BACKING_MASK, s.reserve),
+            (KMC_KVMEM, params::reserve_objs().min(super::RESERVE_MAX))
         );
         for (flags, backing) in [
             (0, Backing::KVmalloc),

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! rspl's report files under `/proc/<top>/kmem/`: `slab` (OpenZFS's
-//! format), and in rspl's own tree `stalls` and `reclaim` (rspl's
-//! counters), with their `show`. Where they are created is
+//! format), and in rspl's own tree `stalls`, `reclaim`, `reserve` and
+//! `moves` (rspl's counters), with their `show`. Where they are created is
 //! `report/places.rs`' business.
 
 pub(crate) use crate::sys::proc_fs::ReportKind;
@@ -38,6 +38,8 @@ impl ReportTree {
                 ReportKind::Slab => c_str!("slab"),
                 ReportKind::Stalls => c_str!("stalls"),
                 ReportKind::Reclaim => c_str!("reclaim"),
+                ReportKind::Reserve => c_str!("reserve"),
+                ReportKind::Moves => c_str!("moves"),
             };
             files.push(ProcEntry::create_report(name, &kmem, kind)?, GFP_KERNEL)?;
         }
@@ -57,6 +59,8 @@ fn write_report(w: &mut impl Write, kind: ReportKind) -> core::fmt::Result {
     }
     match kind {
         ReportKind::Slab => w.write_str(format::HEADER)?,
+        ReportKind::Reserve => stats_format::write_reserve_header(w)?,
+        ReportKind::Moves => stats_format::write_moves_header(w)?,
         _ => stats_format::write_stalls_header(w)?,
     }
     let Some(registry) = crate::services::registry::get() else {
@@ -67,6 +71,10 @@ fn write_report(w: &mut impl Write, kind: ReportKind) -> core::fmt::Result {
             let (flags, counts) = cache.row();
             format::write_row(w, cache.name(), flags, &counts)
         }
+        ReportKind::Reserve => {
+            stats_format::write_reserve_row(w, cache.name(), &cache.reserve_counts())
+        }
+        ReportKind::Moves => stats_format::write_moves_row(w, cache.name(), &cache.move_counts()),
         _ => stats_format::write_stalls_row(w, cache.name(), &cache.stall_counts()),
     })
 }

@@ -109,7 +109,13 @@ impl ReportPlaces {
     pub(crate) fn new() -> Result<Self> {
         let own = ReportTree::new(
             c_str!("rspl"),
-            &[ReportKind::Slab, ReportKind::Stalls, ReportKind::Reclaim],
+            &[
+                ReportKind::Slab,
+                ReportKind::Stalls,
+                ReportKind::Reclaim,
+                ReportKind::Reserve,
+                ReportKind::Moves,
+            ],
         )?;
         let spl = KBox::pin_init(
             pin_init!(SplDir {

@@ -4,7 +4,7 @@
 //! shrinker reaps caches under memory pressure, and the aging tick returns
 //! what idle magazines and empty slabs hold (`sys/reclaim.rs` registers both).
 
-use crate::{cache::Cache, services::reclaim_stats, services::registry};
+use crate::{cache::Cache, services::reclaim_stats, services::registry, sys::trace};
 use core::sync::atomic::Ordering;
 use kernel::ffi::c_ulong;
 
@@ -51,6 +51,7 @@ pub(crate) extern "C" fn rspl_shrink_scan(
         freed
     });
     reclaim_stats::SHRINK_FREED.fetch_add(freed, Ordering::Relaxed);
+    trace::shrink_scan(nr as u64, freed);
     freed.try_into().unwrap_or(c_ulong::MAX)
 }
 

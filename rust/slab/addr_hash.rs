@@ -138,6 +138,35 @@ impl<V> AddrHash<V> {
         }
     }
 
+    /// The value of `key`'s entry.
+    pub(crate) fn get_mut(&mut self, key: usize) -> Option<&mut V> {
+        if self.buckets.is_empty() {
+            return None;
+        }
+        let i = self.index(key);
+        let mut cur = self.buckets[i].as_deref_mut();
+        while let Some(node) = cur {
+            if node.key == key {
+                return Some(&mut node.value);
+            }
+            cur = node.next.as_deref_mut();
+        }
+        None
+    }
+
+    /// Calls `f` on each entry's key and value, until it returns false.
+    pub(crate) fn visit_mut(&mut self, mut f: impl FnMut(usize, &mut V) -> bool) {
+        for bucket in self.buckets.iter_mut() {
+            let mut cur = bucket.as_deref_mut();
+            while let Some(node) = cur {
+                if !f(node.key, &mut node.value) {
+                    return;
+                }
+                cur = node.next.as_deref_mut();
+            }
+        }
+    }
+
     /// Removes one entry, any; for emptying the table.
     pub(crate) fn pop_any(&mut self) -> Option<KBox<HashNode<V>>> {
         let slot = self.buckets.iter_mut().find(|b| b.is_some())?;
@@ -252,10 +281,37 @@ mod tests {
         Ok(())
     }
 
+    /// `get_mut` finds each entry and changes it in place; `visit_mut`
+    /// sees each entry once and stops when told.
+    fn get_and_visit_each_entry(t: &mut Test) -> CaseResult {
+        let mut h = AddrHash::new();
+        insert_all(t, &mut h, (1..=100).map(|i| i << 12))?;
+        kassert!(t, h.get_mut(7).is_none());
+        if let Some(v) = h.get_mut(7 << 12) {
+            *v = 1;
+        }
+        let (mut seen, mut sum) = (0, 0);
+        h.visit_mut(|key, v| {
+            seen += 1;
+            sum += if key == 7 << 12 { *v } else { *v / 3 };
+            true
+        });
+        let keys: usize = (1..=100).map(|i| i << 12).sum();
+        kassert_eq!(t, (seen, sum), (100, keys - (7 << 12) + 1));
+        let mut visits = 0;
+        h.visit_mut(|_, _| {
+            visits += 1;
+            visits < 10
+        });
+        kassert_eq!(t, visits, 10);
+        Ok(())
+    }
+
     kunit_suite!(
         suite,
         "rspl_addr_hash",
         [
+            get_and_visit_each_entry,
             without_buckets_nothing_goes_in,
             every_key_comes_back_once,
             asks_to_grow_at_two_a_bucket,

@@ -2,7 +2,8 @@
 
 //! Emergency objects: what a caller gets, allocated without I/O, when its
 //! wait for a slab grow timed out, tracked by address so that free finds
-//! them in O(1).
+//! them in O(1); and where each stands in being moved back into a slab
+//! (`cache/moves.rs`).
 
 use crate::{
     slab::addr_hash::{AddrHash, HashNode},
@@ -53,16 +54,64 @@ impl EmergencyRange {
     }
 }
 
+/// Where an emergency object stands in being moved into a slab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MoveState {
+    /// Offered a move at the next tick.
+    Idle,
+    /// Its consumer will not move it: never offered again.
+    Declined,
+    /// Being offered one now, outside the lock.
+    Moving,
+    /// Freed by its consumer while being offered one: the mover frees it.
+    FreedWhileMoving,
+}
+
+/// A live emergency object.
+struct Tracked {
+    mem: EmergencyMemory,
+    state: MoveState,
+}
+
 /// The cache's emergency objects (used under the cache's lock).
 pub(crate) struct EmergencySet {
-    table: AddrHash<EmergencyMemory>,
+    table: AddrHash<Tracked>,
     max: u64,
 }
 
 /// A new emergency object, allocated before taking the cache's lock.
 pub(crate) struct NewEmergency {
-    node: KBox<HashNode<EmergencyMemory>>,
+    node: KBox<HashNode<Tracked>>,
     obj: usize,
+}
+
+/// What a free found.
+pub(crate) enum Removal {
+    /// An emergency object, now out of the set: freed when dropped.
+    Removed(EmergencyMemory),
+    /// An emergency object being offered a move: its mover frees it.
+    Deferred,
+    /// No live emergency object.
+    NotFound,
+}
+
+/// What becomes of an emergency object once its move offer is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MoveEnd {
+    /// Out of the set, to be freed (moved, or no longer needed).
+    Release,
+    /// Offered again at a later tick.
+    Again,
+    /// Never offered again.
+    Never,
+}
+
+/// An emergency object whose move ended in its release.
+pub(crate) struct Released {
+    /// Freed when dropped.
+    pub(crate) mem: EmergencyMemory,
+    /// Its consumer freed it during the offer: its destructor has run.
+    pub(crate) freed_by_consumer: bool,
 }
 
 impl NewEmergency {
@@ -72,7 +121,11 @@ impl NewEmergency {
     pub(crate) fn new(size: usize, align: usize, flags: KmFlags) -> Option<Self> {
         let mem = EmergencyMemory::new(size, align, flags)?;
         let obj = mem.obj();
-        let node = memory::kbox_for(HashNode::new(obj, mem), flags)?;
+        let tracked = Tracked {
+            mem,
+            state: MoveState::Idle,
+        };
+        let node = memory::kbox_for(HashNode::new(obj, tracked), flags)?;
         Some(Self { node, obj })
     }
 }
@@ -114,14 +167,62 @@ impl EmergencySet {
         Ok(obj)
     }
 
-    /// Takes the emergency object at `obj` out, if it is one; the caller
-    /// drops it (kfree) after unlocking.
-    pub(crate) fn remove(&mut self, obj: usize) -> Option<EmergencyMemory> {
-        self.table.remove(obj).map(HashNode::into_value)
+    /// A free of `obj`: takes the emergency object out, if it is one (the
+    /// caller drops it, kfree, after unlocking), unless a move offer holds
+    /// it. A second free during the offer finds nothing.
+    pub(crate) fn remove(&mut self, obj: usize) -> Removal {
+        match self.table.get_mut(obj).map(|t| t.state) {
+            None | Some(MoveState::FreedWhileMoving) => Removal::NotFound,
+            Some(MoveState::Moving) => {
+                if let Some(t) = self.table.get_mut(obj) {
+                    t.state = MoveState::FreedWhileMoving;
+                }
+                Removal::Deferred
+            }
+            Some(_) => match self.table.remove(obj) {
+                Some(node) => Removal::Removed(node.into_value().mem),
+                None => Removal::NotFound,
+            },
+        }
+    }
+
+    /// Marks up to `out.len()` objects not declined as being moved, and
+    /// writes their addresses into `out`; returns how many.
+    pub(crate) fn start_moves(&mut self, out: &mut [usize]) -> usize {
+        let mut n = 0;
+        self.table.visit_mut(|obj, t| {
+            if n < out.len() && t.state == MoveState::Idle {
+                t.state = MoveState::Moving;
+                out[n] = obj;
+                n += 1;
+            }
+            n < out.len()
+        });
+        n
+    }
+
+    /// Ends the move offer of `obj` as `end`; returns the object if it
+    /// leaves the set: released, or freed by its consumer meanwhile.
+    pub(crate) fn end_move(&mut self, obj: usize, end: MoveEnd) -> Option<Released> {
+        let state = self.table.get_mut(obj)?;
+        let freed_by_consumer = state.state == MoveState::FreedWhileMoving;
+        if !freed_by_consumer && end != MoveEnd::Release {
+            state.state = if end == MoveEnd::Never {
+                MoveState::Declined
+            } else {
+                MoveState::Idle
+            };
+            return None;
+        }
+        let mem = self.table.remove(obj)?.into_value().mem;
+        Some(Released {
+            mem,
+            freed_by_consumer,
+        })
     }
 
     /// Takes any emergency object out (teardown).
     pub(crate) fn pop_any(&mut self) -> Option<EmergencyMemory> {
-        self.table.pop_any().map(HashNode::into_value)
+        self.table.pop_any().map(|node| node.into_value().mem)
     }
 }

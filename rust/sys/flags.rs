@@ -45,6 +45,10 @@ impl KmFlags {
         self.0 & KM_NOSLEEP != 0
     }
 
+    pub(crate) fn pushpage(self) -> bool {
+        self.0 & KM_PUSHPAGE != 0
+    }
+
     pub(crate) fn zero(self) -> bool {
         self.0 & KM_ZERO != 0
     }
@@ -67,6 +71,8 @@ pub(crate) const KMC_VMEM: u32 = c::KMC_VMEM;
 pub(crate) const KMC_KVMEM: u32 = c::KMC_KVMEM;
 pub(crate) const KMC_SLAB: u32 = c::KMC_SLAB;
 pub(crate) const KMC_RECLAIMABLE: u32 = c::KMC_RECLAIMABLE;
+/// rspl's own: the cache keeps a reserve for the I/O path.
+pub(crate) const KMC_RESERVE: u32 = c::KMC_RESERVE;
 /// The flags a caller may pass at creation.
 pub(crate) const KMC_CREATE_MASK: u32 = c::KMC_CREATE_MASK;
 pub(crate) const KMC_BACKING_MASK: u32 = KMC_KMEM | KMC_VMEM | KMC_KVMEM | KMC_SLAB;
@@ -86,3 +92,43 @@ pub(crate) const OBJ_MAX: usize = c::RSPL_KMEM_CACHE_OBJ_MAX as usize;
 pub(crate) const RSPL_KMEM_SLAB_BYTES: i32 = c::rspl_kmem_bytes_RSPL_KMEM_SLAB_BYTES as i32;
 pub(crate) const RSPL_KMEM_ALLOC_BYTES: i32 = c::rspl_kmem_bytes_RSPL_KMEM_ALLOC_BYTES as i32;
 pub(crate) const RSPL_KMEM_MAX_BYTES: i32 = c::rspl_kmem_bytes_RSPL_KMEM_MAX_BYTES as i32;
+
+/// A move callback's answers (`enum rspl_kmem_cbrc`, OpenZFS's
+/// `kmem_cbrc_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MoveAnswer {
+    /// Moved: the old object is freed.
+    Yes,
+    /// Will not move: never offered again.
+    No,
+    /// Cannot move now: offered again later.
+    Later,
+    /// The old object is free: both are freed.
+    DontNeed,
+    /// Unknown object (or an answer outside the protocol): offered again
+    /// later.
+    DontKnow,
+}
+
+impl MoveAnswer {
+    pub(crate) fn from_raw(raw: kernel::ffi::c_int) -> Self {
+        match raw as u32 {
+            c::rspl_kmem_cbrc_RSPL_KMEM_CBRC_YES => Self::Yes,
+            c::rspl_kmem_cbrc_RSPL_KMEM_CBRC_NO => Self::No,
+            c::rspl_kmem_cbrc_RSPL_KMEM_CBRC_LATER => Self::Later,
+            c::rspl_kmem_cbrc_RSPL_KMEM_CBRC_DONT_NEED => Self::DontNeed,
+            _ => Self::DontKnow,
+        }
+    }
+
+    /// The answer's C value.
+    pub(crate) fn raw(self) -> kernel::ffi::c_int {
+        (match self {
+            Self::Yes => c::rspl_kmem_cbrc_RSPL_KMEM_CBRC_YES,
+            Self::No => c::rspl_kmem_cbrc_RSPL_KMEM_CBRC_NO,
+            Self::Later => c::rspl_kmem_cbrc_RSPL_KMEM_CBRC_LATER,
+            Self::DontNeed => c::rspl_kmem_cbrc_RSPL_KMEM_CBRC_DONT_NEED,
+            Self::DontKnow => c::rspl_kmem_cbrc_RSPL_KMEM_CBRC_DONT_KNOW,
+        }) as kernel::ffi::c_int
+    }
+}

@@ -21,6 +21,11 @@ void rspl_kunit_fail(struct kunit *test, const char *file, unsigned int line,
 		  "%.*s\n", file, line, (int)msg_len, msg);
 }
 
+void rspl_kunit_info(struct kunit *test, const char *msg, unsigned long msg_len)
+{
+	kunit_info(test, "%.*s\n", (int)msg_len, msg);
+}
+
 long rspl_kunit_on_cpu(unsigned int cpu, long (*fn)(void *arg), void *arg)
 {
 	if (cpu >= nr_cpu_ids || !cpu_online(cpu))

@@ -53,6 +53,17 @@ impl Test {
             )
         };
     }
+
+    /// Prints `msg` as a KTAP diagnostic of the case (`# msg`), as a
+    /// stress case's `figures:` line is printed.
+    pub(crate) fn info(&mut self, msg: fmt::Arguments<'_>) {
+        let mut text = MessageBuf::new();
+        let _ = fmt::write(&mut text, msg);
+        let bytes = text.as_bytes();
+        // SAFETY: `raw` is the running case (type invariant); `bytes` is
+        // valid for its length.
+        unsafe { shim::rspl_kunit_info(self.raw.cast(), bytes.as_ptr().cast(), bytes.len() as _) };
+    }
 }
 
 /// Formats a failure message into a fixed buffer, cutting what does not fit.

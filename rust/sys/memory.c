@@ -201,6 +201,23 @@ int rspl_init_on_alloc(void)
 	return want_init_on_alloc(0);
 }
 
+int rspl_task_services_vm(void)
+{
+	return !!(current->flags & (PF_MEMALLOC | PF_MEMALLOC_NOIO));
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned int rspl_noreclaim_save(void)
+{
+	return memalloc_noreclaim_save();
+}
+
+void rspl_noreclaim_restore(unsigned int token)
+{
+	memalloc_noreclaim_restore(token);
+}
+#endif
+
 int rspl_in_atomic(void)
 {
 	/* Best effort: without PREEMPT_COUNT a held spinlock does not show. */

@@ -223,6 +223,43 @@ pub(crate) fn in_atomic() -> bool {
     unsafe { shim::rspl_in_atomic() != 0 }
 }
 
+/// Whether the current task services the VM: it is in reclaim
+/// (`PF_MEMALLOC`) or in a NOIO scope (`PF_MEMALLOC_NOIO`). With
+/// `KM_PUSHPAGE`, what entitles a caller to a cache's reserve.
+pub(crate) fn task_services_vm() -> bool {
+    // SAFETY: reads the current task's flags.
+    unsafe { shim::rspl_task_services_vm() != 0 }
+}
+
+/// A reclaim scope (`memalloc_noreclaim_save()`, `PF_MEMALLOC`), as a
+/// task freeing memory is in: tests only.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) struct NoReclaimScope {
+    token: u32,
+    // Restored on the task that saved it.
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+#[cfg(CONFIG_KUNIT)]
+impl NoReclaimScope {
+    pub(crate) fn enter() -> Self {
+        // SAFETY: sets a flag of the current task; restored in `drop`.
+        let token = unsafe { shim::rspl_noreclaim_save() };
+        Self {
+            token,
+            _not_send: core::marker::PhantomData,
+        }
+    }
+}
+
+#[cfg(CONFIG_KUNIT)]
+impl Drop for NoReclaimScope {
+    fn drop(&mut self) {
+        // SAFETY: restores what `enter` saved, on the same task.
+        unsafe { shim::rspl_noreclaim_restore(self.token) };
+    }
+}
+
 /// A `memalloc_noio_save()` scope: allocations made while it lives start
 /// no I/O, whatever GFP flags they pass (vmalloc's page tables included).
 pub(crate) struct NoIoScope {

@@ -51,3 +51,9 @@ RSPL_PARAM_SETTER(spl_kmem_cache_grow_timeout_ms, rspl_param_set_grow_timeout_ms
 RSPL_PARAM(spl_kmem_cache_inject_grow_delay_ms, 0, 0644, rspl_param_inject_grow_delay_ms,
 	   "Fault injection: the grow worker sleeps this long before allocating");
 RSPL_PARAM_SETTER(spl_kmem_cache_inject_grow_delay_ms, rspl_param_set_inject_grow_delay_ms);
+RSPL_PARAM(rspl_kmem_cache_reserve_objs, 16, 0644, rspl_param_reserve_objs,
+	   "Objects a KMC_RESERVE cache keeps for KM_PUSHPAGE and reclaim callers, taken when even an emergency object fails");
+RSPL_PARAM_SETTER(rspl_kmem_cache_reserve_objs, rspl_param_set_reserve_objs);
+RSPL_PARAM(rspl_inject_emergency_fail, 0, 0644, rspl_param_inject_emergency_fail,
+	   "Fault injection: every emergency allocation fails while set");
+RSPL_PARAM_SETTER(rspl_inject_emergency_fail, rspl_param_set_inject_emergency_fail);

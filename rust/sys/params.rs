@@ -33,6 +33,10 @@ param_getter! {
     inject_grow_delay_ms => rspl_param_inject_grow_delay_ms;
     /// `rspl_idle_age_ms`: the aging tick.
     idle_age_ms => rspl_param_age_ms;
+    /// `rspl_kmem_cache_reserve_objs`: a `KMC_RESERVE` cache's reserve.
+    reserve_objs => rspl_param_reserve_objs;
+    /// `rspl_inject_emergency_fail`: fault injection, no emergency object.
+    inject_emergency_fail => rspl_param_inject_emergency_fail;
 }
 
 /// A parameter the KUnit suites set for a case.
@@ -44,6 +48,8 @@ pub(crate) enum Param {
     KmemDebug,
     IdleAgeMs,
     MagazineSize,
+    ReserveObjs,
+    InjectEmergencyFail,
 }
 
 #[cfg(CONFIG_KUNIT)]
@@ -55,6 +61,8 @@ impl Param {
             Self::KmemDebug => kmem_debug(),
             Self::IdleAgeMs => idle_age_ms(),
             Self::MagazineSize => magazine_size(),
+            Self::ReserveObjs => reserve_objs(),
+            Self::InjectEmergencyFail => inject_emergency_fail(),
         }
     }
 
@@ -65,6 +73,8 @@ impl Param {
             Self::KmemDebug => set_kmem_debug(value != 0),
             Self::IdleAgeMs => set_idle_age_ms(value),
             Self::MagazineSize => set_magazine_size(value),
+            Self::ReserveObjs => set_reserve_objs(value),
+            Self::InjectEmergencyFail => set_inject_emergency_fail(value != 0),
         }
     }
 }
@@ -129,4 +139,18 @@ pub(crate) fn set_magazine_size(rounds: u32) {
 pub(crate) fn set_idle_age_ms(ms: u32) {
     // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
     unsafe { shim::rspl_param_set_age_ms(ms) }
+}
+
+/// Sets `rspl_kmem_cache_reserve_objs` (tests).
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn set_reserve_objs(objs: u32) {
+    // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
+    unsafe { shim::rspl_param_set_reserve_objs(objs) }
+}
+
+/// Sets `rspl_inject_emergency_fail` (tests).
+#[cfg(CONFIG_KUNIT)]
+pub(crate) fn set_inject_emergency_fail(on: bool) {
+    // SAFETY: the setter only writes an `unsigned int` with WRITE_ONCE.
+    unsafe { shim::rspl_param_set_inject_emergency_fail(on as u32) }
 }

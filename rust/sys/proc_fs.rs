@@ -20,6 +20,11 @@ pub(crate) enum ReportKind {
     Stalls,
     /// `reclaim`: shrinker and reap calls and their cost.
     Reclaim,
+    /// `reserve`: each cache's reserve for the I/O path, and its use.
+    Reserve,
+    /// `moves`: each cache's emergency objects offered a move, and the
+    /// answers.
+    Moves,
 }
 
 impl ReportKind {
@@ -29,6 +34,8 @@ impl ReportKind {
             shim::rspl_report_kind_RSPL_REPORT_SLAB => Some(Self::Slab),
             shim::rspl_report_kind_RSPL_REPORT_STALLS => Some(Self::Stalls),
             shim::rspl_report_kind_RSPL_REPORT_RECLAIM => Some(Self::Reclaim),
+            shim::rspl_report_kind_RSPL_REPORT_RESERVE => Some(Self::Reserve),
+            shim::rspl_report_kind_RSPL_REPORT_MOVES => Some(Self::Moves),
             _ => None,
         }
     }
@@ -38,6 +45,8 @@ impl ReportKind {
             Self::Slab => shim::rspl_report_kind_RSPL_REPORT_SLAB,
             Self::Stalls => shim::rspl_report_kind_RSPL_REPORT_STALLS,
             Self::Reclaim => shim::rspl_report_kind_RSPL_REPORT_RECLAIM,
+            Self::Reserve => shim::rspl_report_kind_RSPL_REPORT_RESERVE,
+            Self::Moves => shim::rspl_report_kind_RSPL_REPORT_MOVES,
         }
     }
 }

@@ -26,6 +26,8 @@ enum rspl_report_kind {
 	RSPL_REPORT_SLAB,	/* OpenZFS's /proc/spl/kmem/slab format */
 	RSPL_REPORT_STALLS,	/* per cache: grows, waits, emergency objects */
 	RSPL_REPORT_RECLAIM,	/* module-wide: shrinker and reap calls, cost */
+	RSPL_REPORT_RESERVE,	/* per cache: the reserve and its use */
+	RSPL_REPORT_MOVES,	/* per cache: emergency objects offered a move */
 };
 struct proc_dir_entry *rspl_proc_create_report(const char *name,
 					       struct proc_dir_entry *parent,
@@ -73,6 +75,11 @@ unsigned int rspl_noio_save(void);
 void rspl_noio_restore(unsigned int token);
 void rspl_msleep(unsigned int ms);
 int rspl_in_atomic(void);
+/* Whether the current task is in reclaim (PF_MEMALLOC) or a NOIO scope. */
+int rspl_task_services_vm(void);
+/* memalloc_noreclaim_save() and _restore() (CONFIG_KUNIT only). */
+unsigned int rspl_noreclaim_save(void);
+void rspl_noreclaim_restore(unsigned int token);
 /* Whether the kernel zeroes every allocation (init_on_alloc). */
 int rspl_init_on_alloc(void);
 
@@ -195,6 +202,24 @@ int rspl_wait_bit_clear(struct wait_queue_head *wq, unsigned long *word,
 void rspl_wake_all(struct wait_queue_head *wq);
 
 /*
+ * Trace events (rust/sys/trace.c, system "rspl"): each fires its event of
+ * rust/sys/rspl_trace.h. @cache is the cache's name.
+ */
+void rspl_trace_grow_queued(const char *cache);
+void rspl_trace_grow_done(const char *cache, int added, unsigned long us);
+void rspl_trace_wait_timeout(const char *cache, unsigned long waited_us);
+void rspl_trace_emergency_alloc(const char *cache, const void *obj,
+				unsigned long size, int kmflags);
+void rspl_trace_emergency_free(const char *cache, const void *obj,
+			       unsigned long size);
+void rspl_trace_reserve_take(const char *cache, const void *obj,
+			     unsigned int left);
+void rspl_trace_move_offer(const char *cache, const void *old,
+			   const void *new);
+void rspl_trace_move_answer(const char *cache, const void *old, int answer);
+void rspl_trace_shrink_scan(unsigned long asked, unsigned long freed);
+
+/*
  * The grow crew (rust/sys/crew_thread.c): kernel thread "rspl_grow/@n" runs
  * @serve(@crew); stop waits for it to return. An idle member waits, as
  * TASK_IDLE and exclusively, until *@ready is not 0 or it is told to stop
@@ -220,10 +245,16 @@ unsigned int rspl_param_grow_timeout_ms(void);
 unsigned int rspl_param_inject_grow_delay_ms(void);
 void rspl_param_set_grow_timeout_ms(unsigned int ms);
 void rspl_param_set_inject_grow_delay_ms(unsigned int ms);
+unsigned int rspl_param_reserve_objs(void);
+void rspl_param_set_reserve_objs(unsigned int objs);
+unsigned int rspl_param_inject_emergency_fail(void);
+void rspl_param_set_inject_emergency_fail(unsigned int on);
 
 /* KUnit and the suites' file access (rust/sys/kunit.c, CONFIG_KUNIT only) */
 void rspl_kunit_fail(struct kunit *test, const char *file, unsigned int line,
 		     const char *msg, unsigned long msg_len);
+/* Prints @msg as a KTAP diagnostic of the running case. */
+void rspl_kunit_info(struct kunit *test, const char *msg, unsigned long msg_len);
 /* Runs @fn(@arg) on CPU @cpu (work_on_cpu()); -EINVAL if it is offline. */
 long rspl_kunit_on_cpu(unsigned int cpu, long (*fn)(void *arg), void *arg);
 /* Takes CPU @cpu offline (remove_cpu()) or back online (add_cpu()). */
@@ -232,6 +263,31 @@ int rspl_kunit_cpu_online(unsigned int cpu);
 unsigned int rspl_kunit_online_cpus(void);
 void rspl_kunit_migrate_disable(void);
 void rspl_kunit_migrate_enable(void);
+/*
+ * What rspl's trace events fired (rust/sys/trace_record.c, CONFIG_KUNIT
+ * only): start attaches a probe to each event, which records those of
+ * cache @cache (and every shrinker scan) in order; stop detaches them and
+ * copies out at most @max. Start returns 0 or -errno (-ENOSYS without
+ * tracepoints); stop returns how many were recorded, which may exceed @max.
+ */
+enum rspl_trace_event {
+	RSPL_TRACE_GROW_QUEUED,
+	RSPL_TRACE_GROW_DONE,		/* a: added, b: microseconds */
+	RSPL_TRACE_WAIT_TIMEOUT,	/* a: microseconds waited */
+	RSPL_TRACE_EMERGENCY_ALLOC,	/* a: object, b: kmflags */
+	RSPL_TRACE_EMERGENCY_FREE,	/* a: object */
+	RSPL_TRACE_RESERVE_TAKE,	/* a: object, b: objects left */
+	RSPL_TRACE_MOVE_OFFER,		/* a: old object, b: new object */
+	RSPL_TRACE_MOVE_ANSWER,		/* a: old object, b: answer */
+	RSPL_TRACE_SHRINK_SCAN,		/* a: asked, b: freed */
+};
+struct rspl_trace_seen {
+	unsigned int event;		/* enum rspl_trace_event */
+	unsigned long a, b;
+};
+int rspl_trace_record_start(const char *cache);
+unsigned int rspl_trace_record_stop(struct rspl_trace_seen *out,
+				    unsigned int max);
 /*
  * Reads up to @len bytes of a file into @buf from kernel code (tests
  * check /proc/rspl/kmem/slab through the same path as cat). Returns the

@@ -457,7 +457,7 @@ fn null_and_absurd_arguments(t: &mut Test) -> CaseResult {
         kassert!(t, rspl_kmem_cache_alloc(null_mut(), KM_SLEEP).is_null());
         rspl_kmem_cache_free(null_mut(), null_mut());
         rspl_kmem_cache_reap_now(null_mut());
-        rspl_kmem_cache_set_move(null_mut(), null_mut());
+        rspl_kmem_cache_set_move(null_mut(), None);
         kassert_eq!(t, rspl_kmem_cache_inuse(null_mut()), 0);
         kassert_eq!(t, rspl_kmem_cache_entry_size(null_mut()), 0);
         rspl_kmem_cache_destroy(null_mut());

@@ -167,6 +167,19 @@ impl TestCache {
         unsafe { rspl_kmem_cache_free(self.handle(), obj) }
     }
 
+    /// Waits up to `ms` for the cache's grow in flight, if any, to finish;
+    /// returns whether none is in flight now.
+    pub(crate) fn wait_grow_done(&self, ms: u32) -> bool {
+        let growing = || self.cache().row().0 & (1 << crate::sys::flags::KMC_BIT_GROWING) != 0;
+        for _ in 0..ms.div_ceil(10) {
+            if !growing() {
+                return true;
+            }
+            crate::sys::memory::msleep(10);
+        }
+        !growing()
+    }
+
     /// `rspl_kmem_cache_inuse()`.
     pub(crate) fn inuse(&self) -> u64 {
         // SAFETY: a live handle (type invariant).
@@ -208,8 +221,13 @@ impl<'a> Objs<'a> {
 
     /// One more object, KM_SLEEP; `None` if refused.
     pub(crate) fn alloc(&mut self) -> Option<*mut c_void> {
+        self.alloc_with(0)
+    }
+
+    /// One more object, with `kmflags`; `None` if refused.
+    pub(crate) fn alloc_with(&mut self, kmflags: c_int) -> Option<*mut c_void> {
         self.ptrs.reserve(1, GFP_KERNEL).ok()?;
-        let o = self.cache.alloc(0);
+        let o = self.cache.alloc(kmflags);
         if o.is_null() {
             return None;
         }

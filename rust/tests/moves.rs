@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Emergency objects moved back into slabs (`rspl_kmem_cache_set_move()`):
+//! once grows work again, the aging tick offers each live emergency
+//! object a constructed slab object, and the consumer's answer decides:
+//! moved (the emergency set drains while the consumer keeps its objects),
+//! later then moved, declined for good, or no longer needed. A cache
+//! without a callback keeps its emergency objects until they are freed.
+
+use super::helpers::{proc_row, slab_counts, TestCache};
+use crate::capi::rspl_kmem_cache_set_move;
+use crate::sys::flags::*;
+use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
+use crate::{
+    cache::move_stats::MoveCounts,
+    sys::memory::msleep,
+    sys::params::{Param, ParamGuard},
+    sys::trace_record::{Event, TraceRecord},
+};
+use core::{
+    ffi::c_void,
+    sync::atomic::{AtomicU32, AtomicUsize, Ordering},
+};
+use kernel::{c_str, ffi::c_int, prelude::*};
+
+/// Emergency objects each case makes.
+const N: usize = 4;
+const SIZE: usize = 65536;
+const PRIVATE: usize = 0x5eed;
+
+/// How the test consumer answers.
+const MOVES: u32 = 0;
+const LATER_THEN_MOVES: u32 = 1;
+const DECLINES: u32 = 2;
+const DONT_NEED: u32 = 3;
+
+static MODE: AtomicU32 = AtomicU32::new(MOVES);
+/// The consumer's objects: what it would reach them by.
+static HELD: [AtomicUsize; N] = [const { AtomicUsize::new(0) }; N];
+/// Offers seen, per object.
+static OFFERS: [AtomicU32; N] = [const { AtomicU32::new(0) }; N];
+static WRONG_ARGS: AtomicU32 = AtomicU32::new(0);
+static CONSTRUCTED: AtomicU32 = AtomicU32::new(0);
+static DESTRUCTED: AtomicU32 = AtomicU32::new(0);
+
+/// A constructor that counts.
+///
+/// # Safety
+///
+/// None: it touches no object.
+unsafe extern "C" fn ctor(_obj: *mut c_void, _private: *mut c_void, _kmflags: c_int) -> c_int {
+    CONSTRUCTED.fetch_add(1, Ordering::Relaxed);
+    0
+}
+
+/// A destructor that counts.
+///
+/// # Safety
+///
+/// None: it touches no object.
+unsafe extern "C" fn dtor(_obj: *mut c_void, _private: *mut c_void) {
+    DESTRUCTED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The test consumer's move callback, as `MODE` says.
+///
+/// # Safety
+///
+/// `old` and `new` must be distinct live objects of `size` bytes.
+unsafe extern "C" fn mover(
+    old: *mut c_void,
+    new: *mut c_void,
+    size: usize,
+    private: *mut c_void,
+) -> c_int {
+    if size != SIZE || private as usize != PRIVATE || old == new {
+        WRONG_ARGS.fetch_add(1, Ordering::Relaxed);
+    }
+    let Some(i) = HELD
+        .iter()
+        .position(|h| h.load(Ordering::Acquire) == old as usize)
+    else {
+        return MoveAnswer::DontKnow.raw();
+    };
+    let offers = OFFERS[i].fetch_add(1, Ordering::Relaxed) + 1;
+    let answer = match MODE.load(Ordering::Relaxed) {
+        LATER_THEN_MOVES if offers == 1 => MoveAnswer::Later,
+        DECLINES => MoveAnswer::No,
+        DONT_NEED => MoveAnswer::DontNeed,
+        _ => MoveAnswer::Yes,
+    };
+    match answer {
+        MoveAnswer::Yes => {
+            // SAFETY: both objects are `size` bytes, live, and distinct.
+            unsafe { core::ptr::copy_nonoverlapping(old as *const u8, new as *mut u8, size) };
+            HELD[i].store(new as usize, Ordering::Release);
+        }
+        MoveAnswer::DontNeed => HELD[i].store(0, Ordering::Release),
+        _ => {}
+    }
+    answer.raw()
+}
+
+/// A cache with `N` live emergency objects, each filled with its index,
+/// held in `HELD`; grows work again when it returns.
+fn with_emergency_objects(t: &mut Test, mode: u32) -> Result<TestCache, Failed> {
+    MODE.store(mode, Ordering::Relaxed);
+    for i in 0..N {
+        HELD[i].store(0, Ordering::Relaxed);
+        OFFERS[i].store(0, Ordering::Relaxed);
+    }
+    WRONG_ARGS.store(0, Ordering::Relaxed);
+    CONSTRUCTED.store(0, Ordering::Relaxed);
+    DESTRUCTED.store(0, Ordering::Relaxed);
+    let c = TestCache::with_callbacks(
+        c_str!("rspl_test_moves"),
+        SIZE,
+        KMC_VMEM,
+        Some(ctor),
+        Some(dtor),
+        PRIVATE,
+    )
+    .ok_or(Failed)?;
+    {
+        let _timeout = ParamGuard::set(Param::GrowTimeoutMs, 100);
+        let _delay = ParamGuard::set(Param::InjectGrowDelayMs, 600);
+        for (i, h) in HELD.iter().enumerate() {
+            let o = c.alloc(0);
+            kassert!(t, !o.is_null());
+            // SAFETY: a live object of `SIZE` bytes, the case's own.
+            unsafe { core::ptr::write_bytes(o as *mut u8, i as u8, SIZE) };
+            h.store(o as usize, Ordering::Release);
+        }
+    }
+    kassert!(t, c.wait_grow_done(3000), "the stalled grow never landed");
+    let s = slab_counts(c.cache()).ok_or(Failed)?;
+    kassert_eq!(t, (s.emergency, s.slabs.objs_alloc), (N as u64, 0));
+    Ok(c)
+}
+
+/// Runs aging ticks (the periodic one may run some) until `done`, at
+/// most `ticks`; returns whether it was reached.
+fn age_until(c: &TestCache, ticks: u32, done: impl Fn() -> bool) -> bool {
+    for _ in 0..ticks {
+        c.cache().age();
+        if done() {
+            return true;
+        }
+        msleep(10);
+    }
+    done()
+}
+
+fn emergency_count(c: &TestCache) -> u64 {
+    slab_counts(c.cache()).map_or(u64::MAX, |s| s.emergency)
+}
+
+/// Frees what the consumer still holds.
+fn free_held(c: &TestCache) {
+    for h in HELD.iter() {
+        let o = h.swap(0, Ordering::AcqRel);
+        if o != 0 {
+            // SAFETY: the consumer's live object, freed once.
+            unsafe { c.free(o as *mut c_void) };
+        }
+    }
+}
+
+fn set_move(c: &TestCache) {
+    // SAFETY: a live handle; the callback lives as long as the module.
+    unsafe { rspl_kmem_cache_set_move(c.handle(), Some(mover)) };
+}
+
+fn moved_objects_leave_the_emergency_set(t: &mut Test) -> CaseResult {
+    let c = with_emergency_objects(t, MOVES)?;
+    let record = TraceRecord::start(c_str!("rspl_test_moves")).map_err(|_| Failed)?;
+    set_move(&c);
+    let drained = age_until(&c, 50, || emergency_count(&c) == 0);
+    let (seen, _) = record.stop().map_err(|_| Failed)?;
+    kassert!(t, drained, "{} emergency objects left", emergency_count(&c));
+    // The consumer kept its objects: now slab objects, its data intact.
+    let s = slab_counts(c.cache()).ok_or(Failed)?;
+    kassert_eq!(t, s.slabs.objs_alloc, N as u64);
+    for (i, h) in HELD.iter().enumerate() {
+        let o = h.load(Ordering::Acquire);
+        kassert!(t, o != 0 && !c.cache().emergency_may_hold(o));
+        // SAFETY: the consumer's live object of `SIZE` bytes.
+        let bytes = unsafe { core::slice::from_raw_parts(o as *const u8, SIZE) };
+        kassert!(
+            t,
+            bytes.iter().all(|&b| b == i as u8),
+            "object {} changed",
+            i
+        );
+    }
+    // Each new object was constructed, each old one destructed.
+    kassert_eq!(
+        t,
+        (
+            CONSTRUCTED.load(Ordering::Relaxed),
+            DESTRUCTED.load(Ordering::Relaxed),
+            WRONG_ARGS.load(Ordering::Relaxed)
+        ),
+        (2 * N as u32, N as u32, 0)
+    );
+    kassert_eq!(
+        t,
+        c.cache().move_counts(),
+        MoveCounts {
+            offered: N as u64,
+            yes: N as u64,
+            ..Default::default()
+        }
+    );
+    let count = |e| seen.iter().filter(|s| s.event == e).count();
+    kassert_eq!(
+        t,
+        (
+            count(Event::MoveOffer),
+            count(Event::MoveAnswer),
+            count(Event::EmergencyFree)
+        ),
+        (N, N, N)
+    );
+    kassert!(
+        t,
+        seen.iter()
+            .all(|s| s.event != Event::MoveAnswer || s.b == 0)
+    );
+    // The report counts them: offered, yes, no, later, dont_need, dont_know.
+    let row = proc_row(c_str!("/proc/rspl/kmem/moves"), "rspl_test_moves").ok_or(Failed)?;
+    let text = core::str::from_utf8(&row).map_err(|_| Failed)?;
+    let cols: KVec<u64> = {
+        let mut v = KVec::new();
+        for col in text.split_whitespace().skip(1) {
+            v.push(col.parse::<u64>().map_err(|_| Failed)?, GFP_KERNEL)
+                .map_err(|_| Failed)?;
+        }
+        v
+    };
+    kassert_eq!(t, cols.as_slice(), &[N as u64, N as u64, 0, 0, 0, 0][..]);
+    free_held(&c);
+    kassert_eq!(
+        t,
+        (c.inuse(), DESTRUCTED.load(Ordering::Relaxed)),
+        (0, 2 * N as u32)
+    );
+    Ok(())
+}
+
+fn later_then_yes_moves_at_the_next_offer(t: &mut Test) -> CaseResult {
+    let c = with_emergency_objects(t, LATER_THEN_MOVES)?;
+    set_move(&c);
+    kassert!(t, age_until(&c, 50, || emergency_count(&c) == 0));
+    let m = c.cache().move_counts();
+    kassert_eq!(
+        t,
+        (m.offered, m.later, m.yes, m.no),
+        (2 * N as u64, N as u64, N as u64, 0)
+    );
+    kassert!(t, OFFERS.iter().all(|o| o.load(Ordering::Relaxed) == 2));
+    // Each refused new object was destructed and given back.
+    kassert_eq!(t, c.inuse(), N as u64);
+    kassert_eq!(t, DESTRUCTED.load(Ordering::Relaxed), 2 * N as u32);
+    free_held(&c);
+    kassert_eq!(t, c.inuse(), 0);
+    Ok(())
+}
+
+fn declined_objects_are_offered_once(t: &mut Test) -> CaseResult {
+    let c = with_emergency_objects(t, DECLINES)?;
+    // Without a callback nothing is offered.
+    for _ in 0..3 {
+        c.cache().age();
+    }
+    kassert_eq!(t, c.cache().move_counts(), MoveCounts::default());
+    set_move(&c);
+    kassert!(
+        t,
+        age_until(&c, 50, || c.cache().move_counts().no == N as u64)
+    );
+    for _ in 0..3 {
+        c.cache().age();
+    }
+    let m = c.cache().move_counts();
+    kassert_eq!(
+        t,
+        (m.offered, m.no, emergency_count(&c)),
+        (N as u64, N as u64, N as u64)
+    );
+    // The slab objects offered went back; the consumer's are still live.
+    kassert_eq!(
+        t,
+        (c.inuse(), DESTRUCTED.load(Ordering::Relaxed)),
+        (N as u64, N as u32)
+    );
+    free_held(&c);
+    kassert_eq!(t, (c.inuse(), emergency_count(&c)), (0, 0));
+    Ok(())
+}
+
+fn dont_need_frees_both(t: &mut Test) -> CaseResult {
+    let c = with_emergency_objects(t, DONT_NEED)?;
+    set_move(&c);
+    kassert!(t, age_until(&c, 50, || emergency_count(&c) == 0));
+    kassert_eq!(t, c.cache().move_counts().dont_need, N as u64);
+    kassert!(t, HELD.iter().all(|h| h.load(Ordering::Relaxed) == 0));
+    kassert_eq!(
+        t,
+        (c.inuse(), DESTRUCTED.load(Ordering::Relaxed)),
+        (0, 2 * N as u32)
+    );
+    Ok(())
+}
+
+kunit_suite!(
+    suite,
+    "rspl_moves",
+    [
+        moved_objects_leave_the_emergency_set,
+        later_then_yes_moves_at_the_next_offer,
+        declined_objects_are_offered_once,
+        dont_need_frees_both,
+    ]
+);
