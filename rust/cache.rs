@@ -359,7 +359,7 @@ impl Cache {
         // The reserve is there from the start, in the creator's context
         // (which may sleep), as a mempool's is: no reserve, no cache.
         if let (Source::Slabs { layout, .. }, true) = (&cache.source, spec.reserve > 0) {
-            if !cache.fill_reserve(layout) {
+            if !cache.fill_reserve(layout).0 {
                 return Err(ENOMEM);
             }
         }
@@ -686,6 +686,7 @@ impl Cache {
                 }
                 // Its move offer frees it.
                 Removal::Deferred => return self.destruct(obj, dtor),
+                Removal::AlreadyFreed => return self.refused(addr, FreeError::DoubleFree),
                 Removal::NotFound => {}
             }
         }
@@ -733,11 +734,13 @@ impl Cache {
     /// and at once in a checked cache, which has no magazines. A free of
     /// the object freed just before on this CPU is refused at once.
     fn give(&self, addr: usize) {
-        if self.emergency_range.may_hold(addr)
-            && !matches!(self.remove_emergency(addr), Removal::NotFound)
-        {
-            // kfree()d as it went, or by its move offer.
-            return;
+        if self.emergency_range.may_hold(addr) {
+            match self.remove_emergency(addr) {
+                // kfree()d as it went, or by its move offer.
+                Removal::Removed(_) | Removal::Deferred => return,
+                Removal::AlreadyFreed => return self.refused(addr, FreeError::DoubleFree),
+                Removal::NotFound => {}
+            }
         }
         if self.spec.checked {
             if self.give_to_slabs(addr) {
@@ -897,6 +900,7 @@ impl Cache {
     /// Marks the cache destroyed: entry points refuse it from now on, and
     /// a reap still running is waited for.
     pub(crate) fn mark_destroyed(&self) {
+        self.state.lock().mover = None;
         self.slow.set_destroyed();
         self.test_and_set_flag(KMC_BIT_DESTROY);
         self.magic.store(0, Ordering::Relaxed);

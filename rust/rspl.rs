@@ -94,7 +94,8 @@
 //!
 //! Constructors and destructors run under no rspl lock, in the caller's
 //! context (a constructor gets `KM_NOSLEEP` when the allocation is served
-//! without sleeping). Reclaim callbacks run under their cache's reap lock
+//! without sleeping), but for those of the objects a move offer makes and
+//! ends, which run with the move callback. Reclaim callbacks run under their cache's reap lock
 //! only, from a reap or from the shrinker, and must not wait for a lock a
 //! task may hold while allocating (`include/rspl/kmem_cache.h`). Move
 //! callbacks run under the reap lock only, from the aging tick, on an

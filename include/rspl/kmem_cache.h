@@ -75,7 +75,7 @@ typedef enum rspl_kmem_cbrc (*rspl_kmem_move_t)(void *old, void *new,
  *         parameter pass through to a Linux kmem_cache, larger ones live
  *         on rspl's slabs. KMC_RESERVE (rspl's own) sets aside the
  *         rspl_kmem_cache_reserve_objs parameter's number of objects (at
- *         most 1024) for the I/O path, on rspl's slabs (not with
+ *         most 1024, and at most 64 MiB of them) for the I/O path, on rspl's slabs (not with
  *         KMC_SLAB): see rspl_kmem_cache_alloc().
  *
  * The cache belongs to the calling module (THIS_MODULE). If that module
@@ -232,7 +232,10 @@ int rspl_kmem_cache_reap_active(void);
  * destructed and goes back. The callback runs in process context, under
  * the cache's reap lock: it may sleep, must not reap or destroy the
  * cache, and must keep its own users of the old object out while it
- * moves it. A free of the old object during the callback is accepted (its
+ * moves it. The constructor and destructor of the objects offered run
+ * there too (so that destroy never returns while they do): with a move
+ * callback set, they must not wait for a lock that is held across a
+ * reap or destroy of this cache. A free of the old object during the callback is accepted (its
  * destructor runs) and rspl frees the memory once the callback returns.
  * /proc/rspl/kmem/moves counts the offers and answers.
  *

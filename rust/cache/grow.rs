@@ -158,9 +158,10 @@ impl Cache {
             Source::Slabs { layout, .. } => {
                 let _noio = NoIoScope::enter();
                 // Memory is back if this grow gets any: the reserve first,
-                // as what drew on it was short of memory too.
-                self.fill_reserve(layout);
-                self.add_slab(layout)
+                // as what drew on it was short of memory too. A slab the
+                // reserve got counts: memory came back.
+                let (_, for_reserve) = self.fill_reserve(layout);
+                self.add_slab(layout) || for_reserve
             }
             Source::PassThrough { .. } => false,
         };
@@ -194,13 +195,14 @@ impl Cache {
     }
 
     /// Sets slab objects aside until the reserve is full, adding slabs
-    /// for it when the slabs are out; returns whether it is full. Runs
-    /// where a grow may: at creation and on the grow crew, never on an
-    /// allocating caller's path.
-    pub(super) fn fill_reserve(&self, layout: &SlabLayout) -> bool {
+    /// for it when the slabs are out; returns whether it is full, and
+    /// whether it added a slab. Runs where a grow may: at creation and on
+    /// the grow crew, never on an allocating caller's path.
+    pub(super) fn fill_reserve(&self, layout: &SlabLayout) -> (bool, bool) {
         // Each slab added holds at least one object the reserve may take;
         // callers may take some meanwhile, hence the bound.
         let most_slabs = self.spec.reserve.div_ceil(layout.objs.max(1)) + 2;
+        let mut added = false;
         for _ in 0..=most_slabs {
             let full = {
                 let mut state = self.state.lock();
@@ -214,13 +216,14 @@ impl Cache {
                 state.reserve.wants() == 0
             };
             if full {
-                return true;
+                return (true, added);
             }
             if !self.add_slab(layout) {
-                return false;
+                return (false, added);
             }
+            added = true;
         }
-        false
+        (false, added)
     }
 
     /// Whether the reserve lacks objects that a grow would put back.

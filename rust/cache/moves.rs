@@ -15,8 +15,12 @@
 //!
 //! A free of the old object during the offer runs its destructor at once
 //! and leaves the memory to the offer, which frees it when the callback
-//! returns, whatever the answer. So the emergency set drains while the
-//! consumer keeps its objects.
+//! returns, whatever the answer (a second free is refused). So the
+//! emergency set drains while the consumer keeps its objects.
+//!
+//! The offers run under the cache's reap lock, so that destroy (which
+//! takes it) never returns while the consumer's callbacks run: the move
+//! callback, and the constructor and destructor of the objects offered.
 
 use super::{Cache, Source};
 use crate::{slab::emergency::MoveEnd, sys::flags::*, sys::reap_lock::ReapGuard, sys::trace};
@@ -46,25 +50,31 @@ impl Cache {
             return;
         }
         let mut olds = [0usize; OFFERS_PER_TICK];
-        let (mover, n) = {
+        let n = {
             let mut state = self.state.lock();
-            match state.mover {
-                Some(mover) => (mover, state.emergency.start_moves(&mut olds)),
-                None => return,
+            if state.mover.is_none() {
+                return;
             }
+            state.emergency.move_candidates(&mut olds)
         };
-        for (i, &old) in olds[..n].iter().enumerate() {
-            let new = {
+        for &old in olds[..n].iter() {
+            // Each one as it comes: it may have been freed during an
+            // earlier offer, and the callback cleared.
+            let (mover, new) = {
                 let mut state = self.state.lock();
+                let Some(mover) = state.mover else {
+                    return;
+                };
+                if !state.emergency.begin_move(old) {
+                    continue;
+                }
                 let new = state.slabs.take();
                 state.settle(0);
-                new
+                (mover, new)
             };
             let Some(new) = new.and_then(|a| NonNull::new(a as *mut u8)) else {
                 // Out of slab objects: a grow, and the rest at a later tick.
-                olds[i..n]
-                    .iter()
-                    .for_each(|&o| self.end_move(o, MoveEnd::Again));
+                self.end_move(old, MoveEnd::Again);
                 Self::start_grow(self.arc_borrow());
                 return;
             };

@@ -87,6 +87,10 @@ impl Cache {
         let Some(reaping) = self.reap_lock.try_lock() else {
             return;
         };
+        // Destroyed since the tick listed it: no callback may run now.
+        if !self.is_live() {
+            return;
+        }
         self.flush_magazines(&reaping, true);
         // Before empty slabs go: the moves may fill them.
         self.offer_moves(&reaping);

@@ -32,8 +32,18 @@ pub(crate) struct CacheSpec {
     pub(crate) reserve: u32,
 }
 
-/// The largest reserve a cache keeps, whatever the parameter says.
+/// The largest reserve a cache keeps, whatever the parameter says: in
+/// objects, and in bytes.
 pub(crate) const RESERVE_MAX: u32 = 1024;
+pub(crate) const RESERVE_BYTES_MAX: usize = 64 << 20;
+
+/// The reserve a `KMC_RESERVE` cache of `size`-byte objects keeps.
+fn reserve_for(size: usize) -> u32 {
+    let fits = u32::try_from(RESERVE_BYTES_MAX / size)
+        .unwrap_or(u32::MAX)
+        .max(1);
+    params::reserve_objs().min(RESERVE_MAX).min(fits)
+}
 
 /// Checks the arguments; on error, says why (for the caller's message).
 pub(crate) fn check(
@@ -87,11 +97,7 @@ pub(crate) fn check(
         // A Linux cache's objects cannot be set aside from its slabs.
         return Err("KMC_RESERVE needs rspl's own slabs, not KMC_SLAB");
     }
-    let reserve = if reserved {
-        params::reserve_objs().min(RESERVE_MAX)
-    } else {
-        0
-    };
+    let reserve = if reserved { reserve_for(size) } else { 0 };
     if flags & KMC_BACKING_MASK == 0 {
         // As the SPL: small objects to a Linux cache, large ones on slabs.
         // A checked cache keeps them on its own slabs, where frees are
@@ -250,6 +256,9 @@ mod tests {
             (s.flags & KMC_BACKING_MASK, s.reserve),
             (KMC_KVMEM, params::reserve_objs().min(super::RESERVE_MAX))
         );
+        // Never more than 64 MiB of objects set aside, nor fewer than one.
+        let s = spec(16 << 20, 0, KMC_RESERVE).map_err(|_| crate::sys::kunit::Failed)?;
+        kassert_eq!(t, s.reserve, params::reserve_objs().min(4));
         for (flags, backing) in [
             (0, Backing::KVmalloc),
             (KMC_VMEM, Backing::Vmalloc),

@@ -91,6 +91,9 @@ pub(crate) enum Removal {
     Removed(EmergencyMemory),
     /// An emergency object being offered a move: its mover frees it.
     Deferred,
+    /// An emergency object freed already during its move offer: a double
+    /// free.
+    AlreadyFreed,
     /// No live emergency object.
     NotFound,
 }
@@ -169,10 +172,11 @@ impl EmergencySet {
 
     /// A free of `obj`: takes the emergency object out, if it is one (the
     /// caller drops it, kfree, after unlocking), unless a move offer holds
-    /// it. A second free during the offer finds nothing.
+    /// it.
     pub(crate) fn remove(&mut self, obj: usize) -> Removal {
         match self.table.get_mut(obj).map(|t| t.state) {
-            None | Some(MoveState::FreedWhileMoving) => Removal::NotFound,
+            None => Removal::NotFound,
+            Some(MoveState::FreedWhileMoving) => Removal::AlreadyFreed,
             Some(MoveState::Moving) => {
                 if let Some(t) = self.table.get_mut(obj) {
                     t.state = MoveState::FreedWhileMoving;
@@ -186,19 +190,30 @@ impl EmergencySet {
         }
     }
 
-    /// Marks up to `out.len()` objects not declined as being moved, and
-    /// writes their addresses into `out`; returns how many.
-    pub(crate) fn start_moves(&mut self, out: &mut [usize]) -> usize {
+    /// Writes the addresses of up to `out.len()` objects to offer a move
+    /// (not declined, not being moved) into `out`; returns how many.
+    pub(crate) fn move_candidates(&mut self, out: &mut [usize]) -> usize {
         let mut n = 0;
         self.table.visit_mut(|obj, t| {
             if n < out.len() && t.state == MoveState::Idle {
-                t.state = MoveState::Moving;
                 out[n] = obj;
                 n += 1;
             }
             n < out.len()
         });
         n
+    }
+
+    /// Marks `obj` as being offered a move, if it is still a candidate
+    /// (not freed, declined or being moved meanwhile).
+    pub(crate) fn begin_move(&mut self, obj: usize) -> bool {
+        match self.table.get_mut(obj) {
+            Some(t) if t.state == MoveState::Idle => {
+                t.state = MoveState::Moving;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Ends the move offer of `obj` as `end`; returns the object if it

@@ -203,6 +203,9 @@ int rspl_init_on_alloc(void)
 
 int rspl_task_services_vm(void)
 {
+	/* An interrupt's allocation is not the task's it interrupted. */
+	if (in_interrupt())
+		return 0;
 	return !!(current->flags & (PF_MEMALLOC | PF_MEMALLOC_NOIO));
 }
 

@@ -224,7 +224,8 @@ pub(crate) fn in_atomic() -> bool {
 }
 
 /// Whether the current task services the VM: it is in reclaim
-/// (`PF_MEMALLOC`) or in a NOIO scope (`PF_MEMALLOC_NOIO`). With
+/// (`PF_MEMALLOC`) or in a NOIO scope (`PF_MEMALLOC_NOIO`), and this is
+/// not an interrupt (whose allocation is not the task's). With
 /// `KM_PUSHPAGE`, what entitles a caller to a cache's reserve.
 pub(crate) fn task_services_vm() -> bool {
     // SAFETY: reads the current task's flags.

@@ -75,7 +75,8 @@ unsigned int rspl_noio_save(void);
 void rspl_noio_restore(unsigned int token);
 void rspl_msleep(unsigned int ms);
 int rspl_in_atomic(void);
-/* Whether the current task is in reclaim (PF_MEMALLOC) or a NOIO scope. */
+/* Whether the current task, outside interrupts, is in reclaim
+ * (PF_MEMALLOC) or a NOIO scope. */
 int rspl_task_services_vm(void);
 /* memalloc_noreclaim_save() and _restore() (CONFIG_KUNIT only). */
 unsigned int rspl_noreclaim_save(void);
@@ -266,7 +267,8 @@ void rspl_kunit_migrate_enable(void);
 /*
  * What rspl's trace events fired (rust/sys/trace_record.c, CONFIG_KUNIT
  * only): start attaches a probe to each event, which records those of
- * cache @cache (and every shrinker scan) in order; stop detaches them and
+ * cache @cache in order (every shrinker scan for a NULL @cache, and
+ * nothing else); stop detaches them and
  * copies out at most @max. Start returns 0 or -errno (-ENOSYS without
  * tracepoints); stop returns how many were recorded, which may exceed @max.
  */

@@ -24,7 +24,8 @@ static void rspl_note(const char *cache, unsigned int event, unsigned long a,
 {
 	unsigned long flags;
 
-	if (cache && strcmp(cache, rspl_record_cache))
+	/* One cache's events, or (no cache named) the shrinker's. */
+	if (cache ? strcmp(cache, rspl_record_cache) : rspl_record_cache[0])
 		return;
 	spin_lock_irqsave(&rspl_record_lock, flags);
 	if (rspl_recorded < RSPL_TRACE_RECORD_MAX)
@@ -117,7 +118,7 @@ int rspl_trace_record_start(const char *cache)
 
 	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
 		return -ENOSYS;
-	strscpy(rspl_record_cache, cache, sizeof(rspl_record_cache));
+	strscpy(rspl_record_cache, cache ?: "", sizeof(rspl_record_cache));
 	rspl_recorded = 0;
 #define RSPL_REGISTER(event, probe) \
 	if (!err)                   \

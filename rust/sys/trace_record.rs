@@ -2,7 +2,7 @@
 
 //! What rspl's trace events fired, for the KUnit suites
 //! (`trace_record.c`): a probe on every event records one cache's events,
-//! and every shrinker scan, in order.
+//! or every shrinker scan, in order.
 
 use crate::sys::shim;
 use kernel::{error::to_result, prelude::*, str::CStr};
@@ -61,6 +61,13 @@ impl TraceRecord {
     pub(crate) fn start(name: &CStr) -> Result<Self> {
         // SAFETY: `name` is NUL-terminated; the recorder copies it.
         to_result(unsafe { shim::rspl_trace_record_start(name.as_char_ptr()) })?;
+        Ok(Self { stopped: false })
+    }
+
+    /// Starts recording the shrinker's scans.
+    pub(crate) fn start_shrinks() -> Result<Self> {
+        // SAFETY: no cache named: the recorder takes the shrinker's events.
+        to_result(unsafe { shim::rspl_trace_record_start(core::ptr::null()) })?;
         Ok(Self { stopped: false })
     }
 

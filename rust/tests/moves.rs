@@ -8,7 +8,8 @@
 //! without a callback keeps its emergency objects until they are freed.
 
 use super::helpers::{proc_row, slab_counts, TestCache};
-use crate::capi::rspl_kmem_cache_set_move;
+use crate::cache::complaints::Mistake;
+use crate::capi::{rspl_kmem_cache_free, rspl_kmem_cache_set_move};
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
 use crate::{
@@ -33,6 +34,8 @@ const MOVES: u32 = 0;
 const LATER_THEN_MOVES: u32 = 1;
 const DECLINES: u32 = 2;
 const DONT_NEED: u32 = 3;
+/// Frees the old object during the offer (twice), and does not know it.
+const FREES_DURING: u32 = 4;
 
 static MODE: AtomicU32 = AtomicU32::new(MOVES);
 /// The consumer's objects: what it would reach them by.
@@ -40,6 +43,8 @@ static HELD: [AtomicUsize; N] = [const { AtomicUsize::new(0) }; N];
 /// Offers seen, per object.
 static OFFERS: [AtomicU32; N] = [const { AtomicU32::new(0) }; N];
 static WRONG_ARGS: AtomicU32 = AtomicU32::new(0);
+/// The case's cache handle, for `FREES_DURING`.
+static HANDLE: AtomicUsize = AtomicUsize::new(0);
 static CONSTRUCTED: AtomicU32 = AtomicU32::new(0);
 static DESTRUCTED: AtomicU32 = AtomicU32::new(0);
 
@@ -84,6 +89,17 @@ unsafe extern "C" fn mover(
     };
     let offers = OFFERS[i].fetch_add(1, Ordering::Relaxed) + 1;
     let answer = match MODE.load(Ordering::Relaxed) {
+        FREES_DURING => {
+            HELD[i].store(0, Ordering::Release);
+            let c = HANDLE.load(Ordering::Acquire) as *mut c_void;
+            // SAFETY: the case's live cache; `old` is its live object,
+            // freed once (the second free is the bad free under test).
+            unsafe {
+                rspl_kmem_cache_free(c, old);
+                rspl_kmem_cache_free(c, old);
+            }
+            MoveAnswer::DontKnow
+        }
         LATER_THEN_MOVES if offers == 1 => MoveAnswer::Later,
         DECLINES => MoveAnswer::No,
         DONT_NEED => MoveAnswer::DontNeed,
@@ -133,6 +149,7 @@ fn with_emergency_objects(t: &mut Test, mode: u32) -> Result<TestCache, Failed> 
         }
     }
     kassert!(t, c.wait_grow_done(3000), "the stalled grow never landed");
+    HANDLE.store(c.handle() as usize, Ordering::Release);
     let s = slab_counts(c.cache()).ok_or(Failed)?;
     kassert_eq!(t, (s.emergency, s.slabs.objs_alloc), (N as u64, 0));
     Ok(c)
@@ -173,6 +190,11 @@ fn set_move(c: &TestCache) {
 
 fn moved_objects_leave_the_emergency_set(t: &mut Test) -> CaseResult {
     let c = with_emergency_objects(t, MOVES)?;
+    let mut were = [0usize; N];
+    for (w, h) in were.iter_mut().zip(HELD.iter()) {
+        *w = h.load(Ordering::Relaxed);
+        kassert!(t, c.cache().emergency_may_hold(*w));
+    }
     let record = TraceRecord::start(c_str!("rspl_test_moves")).map_err(|_| Failed)?;
     set_move(&c);
     let drained = age_until(&c, 50, || emergency_count(&c) == 0);
@@ -183,7 +205,7 @@ fn moved_objects_leave_the_emergency_set(t: &mut Test) -> CaseResult {
     kassert_eq!(t, s.slabs.objs_alloc, N as u64);
     for (i, h) in HELD.iter().enumerate() {
         let o = h.load(Ordering::Acquire);
-        kassert!(t, o != 0 && !c.cache().emergency_may_hold(o));
+        kassert!(t, o != 0 && o != were[i], "object {} not moved", i);
         // SAFETY: the consumer's live object of `SIZE` bytes.
         let bytes = unsafe { core::slice::from_raw_parts(o as *const u8, SIZE) };
         kassert!(
@@ -269,11 +291,13 @@ fn later_then_yes_moves_at_the_next_offer(t: &mut Test) -> CaseResult {
 
 fn declined_objects_are_offered_once(t: &mut Test) -> CaseResult {
     let c = with_emergency_objects(t, DECLINES)?;
-    // Without a callback nothing is offered.
+    // Without a callback nothing is offered, and nothing moves. (The
+    // ticks free the slab the grow added: the offers below grow anew.)
     for _ in 0..3 {
         c.cache().age();
     }
     kassert_eq!(t, c.cache().move_counts(), MoveCounts::default());
+    kassert_eq!(t, (emergency_count(&c), c.inuse()), (N as u64, N as u64));
     set_move(&c);
     kassert!(
         t,
@@ -313,10 +337,32 @@ fn dont_need_frees_both(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+fn a_free_during_the_offer_is_deferred(t: &mut Test) -> CaseResult {
+    let c = with_emergency_objects(t, FREES_DURING)?;
+    let bad_frees = c.cache().complaints().count(Mistake::BadFree);
+    set_move(&c);
+    kassert!(t, age_until(&c, 50, || emergency_count(&c) == 0));
+    // Each old object destructed once, by its free; each new one given
+    // back; each second free refused.
+    kassert_eq!(t, c.cache().move_counts().dont_know, N as u64);
+    kassert_eq!(
+        t,
+        (c.inuse(), DESTRUCTED.load(Ordering::Relaxed)),
+        (0, 2 * N as u32)
+    );
+    kassert_eq!(
+        t,
+        c.cache().complaints().count(Mistake::BadFree) - bad_frees,
+        N as u64
+    );
+    Ok(())
+}
+
 kunit_suite!(
     suite,
     "rspl_moves",
     [
+        a_free_during_the_offer_is_deferred,
         moved_objects_leave_the_emergency_set,
         later_then_yes_moves_at_the_next_offer,
         declined_objects_are_offered_once,

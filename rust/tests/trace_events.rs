@@ -64,7 +64,7 @@ fn stalled_grow_fires_each_step(t: &mut Test) -> CaseResult {
 }
 
 fn shrinker_scan_is_traced(t: &mut Test) -> CaseResult {
-    let record = TraceRecord::start(c_str!("rspl_test_trace_shrink")).map_err(|_| Failed)?;
+    let record = TraceRecord::start_shrinks().map_err(|_| Failed)?;
     // An odd request, to tell this scan from the kernel's own.
     let asked = 12345;
     let mut busy = false;

@@ -154,6 +154,7 @@ void stress_patterns(struct kunit *test);
 void stress_churn(struct kunit *test);
 void stress_reclaim_deadlock(struct kunit *test);
 void stress_grow_beside_jammed_pool(struct kunit *test);
+void stress_reserve_under_hog(struct kunit *test);
 void stress_unbounded_wait_hangs(struct kunit *test);
 
 #endif /* _RSPL_STRESS_H */

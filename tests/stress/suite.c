@@ -33,6 +33,7 @@ static struct kunit_case stress_cases[] = {
 	KUNIT_CASE_SLOW(stress_memory_pressure),
 	KUNIT_CASE_SLOW(stress_reclaim_deadlock),
 	KUNIT_CASE_SLOW(stress_grow_beside_jammed_pool),
+	KUNIT_CASE_SLOW(stress_reserve_under_hog),
 	{}
 };
 
