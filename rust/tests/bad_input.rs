@@ -261,6 +261,7 @@ fn checked_refusals_run_no_destructor(t: &mut Test) -> CaseResult {
                 None,
                 Some(scribbling_dtor),
                 0,
+                0,
             ),
             create_with(
                 c_str!("rspl_test_dtor_b"),
@@ -268,6 +269,7 @@ fn checked_refusals_run_no_destructor(t: &mut Test) -> CaseResult {
                 0,
                 None,
                 Some(scribbling_dtor),
+                0,
                 0,
             ),
         )

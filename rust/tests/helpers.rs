@@ -69,7 +69,8 @@ pub(crate) unsafe fn create_raw(
 }
 
 /// Creates a cache with a constructor and a destructor that get
-/// `private`.
+/// `private`, for owner `owner` (a module's address, a token that stands
+/// for one, or 0: rspl's tests).
 pub(crate) fn create_with(
     name: &CStr,
     size: usize,
@@ -77,6 +78,7 @@ pub(crate) fn create_with(
     ctor: Option<Ctor>,
     dtor: Option<Dtor>,
     private: usize,
+    owner: usize,
 ) -> *mut c_void {
     // SAFETY: `name` is NUL-terminated; the callbacks are the tests' own,
     // callable for the cache's life.
@@ -91,7 +93,7 @@ pub(crate) fn create_with(
             private as *mut c_void,
             null_mut(),
             flags as c_int,
-            null_mut(),
+            owner as *mut c_void,
         )
     }
 }
@@ -129,7 +131,7 @@ impl TestCache {
         dtor: Option<Dtor>,
         private: usize,
     ) -> Option<Self> {
-        Self::from_handle(create_with(name, size, flags, ctor, dtor, private))
+        Self::from_handle(create_with(name, size, flags, ctor, dtor, private, 0))
     }
 
     /// Takes over a handle a create returned (null: `None`).

@@ -7,9 +7,11 @@
 //! later then moved, declined for good, or no longer needed. A cache
 //! without a callback keeps its emergency objects until they are freed.
 
-use super::helpers::{proc_row, slab_counts, TestCache};
-use crate::cache::complaints::Mistake;
+use super::helpers::{create_with, proc_row, slab_counts, TestCache};
+use crate::cache::{complaints::Mistake, Cache};
+use crate::capi::handles;
 use crate::capi::{rspl_kmem_cache_free, rspl_kmem_cache_set_move};
+use crate::services::owners;
 use crate::sys::flags::*;
 use crate::sys::kunit::{kassert, kassert_eq, kunit_suite, CaseResult, Failed, Test};
 use crate::{
@@ -22,7 +24,7 @@ use core::{
     ffi::c_void,
     sync::atomic::{AtomicU32, AtomicUsize, Ordering},
 };
-use kernel::{c_str, ffi::c_int, prelude::*};
+use kernel::{c_str, ffi::c_int, prelude::*, sync::Arc};
 
 /// Emergency objects each case makes.
 const N: usize = 4;
@@ -36,6 +38,8 @@ const DECLINES: u32 = 2;
 const DONT_NEED: u32 = 3;
 /// Frees the old object during the offer (twice), and does not know it.
 const FREES_DURING: u32 = 4;
+/// Answers `LATER` to every offer: each tick offers again.
+const ALWAYS_LATER: u32 = 5;
 
 static MODE: AtomicU32 = AtomicU32::new(MOVES);
 /// The consumer's objects: what it would reach them by.
@@ -101,6 +105,7 @@ unsafe extern "C" fn mover(
             MoveAnswer::DontKnow
         }
         LATER_THEN_MOVES if offers == 1 => MoveAnswer::Later,
+        ALWAYS_LATER => MoveAnswer::Later,
         DECLINES => MoveAnswer::No,
         DONT_NEED => MoveAnswer::DontNeed,
         _ => MoveAnswer::Yes,
@@ -120,6 +125,11 @@ unsafe extern "C" fn mover(
 /// A cache with `N` live emergency objects, each filled with its index,
 /// held in `HELD`; grows work again when it returns.
 fn with_emergency_objects(t: &mut Test, mode: u32) -> Result<TestCache, Failed> {
+    with_emergency_objects_of(t, mode, 0)
+}
+
+/// As `with_emergency_objects`, for owner `owner`.
+fn with_emergency_objects_of(t: &mut Test, mode: u32, owner: usize) -> Result<TestCache, Failed> {
     MODE.store(mode, Ordering::Relaxed);
     for i in 0..N {
         HELD[i].store(0, Ordering::Relaxed);
@@ -128,14 +138,15 @@ fn with_emergency_objects(t: &mut Test, mode: u32) -> Result<TestCache, Failed> 
     WRONG_ARGS.store(0, Ordering::Relaxed);
     CONSTRUCTED.store(0, Ordering::Relaxed);
     DESTRUCTED.store(0, Ordering::Relaxed);
-    let c = TestCache::with_callbacks(
+    let c = TestCache::from_handle(create_with(
         c_str!("rspl_test_moves"),
         SIZE,
         KMC_VMEM,
         Some(ctor),
         Some(dtor),
         PRIVATE,
-    )
+        owner,
+    ))
     .ok_or(Failed)?;
     {
         let _timeout = ParamGuard::set(Param::GrowTimeoutMs, 100);
@@ -358,6 +369,56 @@ fn a_free_during_the_offer_is_deferred(t: &mut Test) -> CaseResult {
     Ok(())
 }
 
+/// Stands for the module that owns the racing case's cache.
+static RACE_OWNER: u8 = 0;
+
+fn offers() -> u32 {
+    OFFERS.iter().map(|o| o.load(Ordering::Relaxed)).sum()
+}
+
+fn a_tick_racing_destroy_calls_back_nothing_after(t: &mut Test) -> CaseResult {
+    // The periodic tick every 10 ms, offering moves again and again.
+    let _age = ParamGuard::set(Param::IdleAgeMs, 10);
+    let owner = core::ptr::addr_of!(RACE_OWNER) as usize;
+    let c = with_emergency_objects_of(t, ALWAYS_LATER, owner)?;
+    set_move(&c);
+    // The tick already queued runs within the old period (2 s).
+    let mut waited = 0;
+    while offers() < 2 * N as u32 && waited < 10_000 {
+        msleep(10);
+        waited += 10;
+    }
+    kassert!(
+        t,
+        offers() >= 2 * N as u32,
+        "the tick offered {} moves",
+        offers()
+    );
+    // As a tick that listed the cache before it went: a reference of its own.
+    let held: Arc<Cache> = c.cache().arc_borrow().into();
+    let handle = c.handle() as usize;
+    // Destroyed as its owner's unload does (which frees the objects it
+    // left), while the ticks run.
+    core::mem::forget(c);
+    owners::destroy_left_by(owner, c_str!("rspl_test_moves"));
+    let at_destroy = offers();
+    // SAFETY: the result is only tested, never used.
+    kassert!(t, unsafe { handles::lookup(handle) }.is_none());
+    msleep(100);
+    for _ in 0..3 {
+        held.age();
+    }
+    kassert_eq!(
+        t,
+        (offers(), WRONG_ARGS.load(Ordering::Relaxed)),
+        (at_destroy, 0)
+    );
+    // The last reference frees the cache, and the objects with it.
+    drop(held);
+    HELD.iter().for_each(|h| h.store(0, Ordering::Relaxed));
+    Ok(())
+}
+
 kunit_suite!(
     suite,
     "rspl_moves",
@@ -367,5 +428,6 @@ kunit_suite!(
         later_then_yes_moves_at_the_next_offer,
         declined_objects_are_offered_once,
         dont_need_frees_both,
+        a_tick_racing_destroy_calls_back_nothing_after,
     ]
 );
