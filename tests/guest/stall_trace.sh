@@ -5,6 +5,9 @@
 T=/sys/kernel/tracing
 P=/sys/module/rspl/parameters
 CACHE=zio_buf_1048576
+# Every event of rspl's, by its name without the rspl_ prefix.
+EVENTS="grow_queued grow_done wait_timeout emergency_alloc emergency_free
+	reserve_take move_offer move_answer shrink_scan"
 
 [ -d $T/events ] || mount -t tracefs nodev $T
 
@@ -26,6 +29,9 @@ cache_lines() {
 	[ -s "$2" ]
 }
 
+# has_trace TRACE: TRACE was written (else its recording failed, above).
+has_trace() { [ -s "$1" ] || { echo "# no trace in $1"; return 1; }; }
+
 # The line number of the first EVENT of TRACE at or after line FROM.
 first() { awk -v e="rspl_$1:" -v from="$3" 'NR >= from && index($0, e) { print NR; exit }' "$2"; }
 
@@ -33,6 +39,7 @@ first() { awk -v e="rspl_$1:" -v from="$3" 'NR >= from && index($0, e) { print N
 # the grow done with its 1.5 s at least.
 steps_in_order() {
 	local at=1 e
+	has_trace "$1" || return 1
 	for e in grow_queued wait_timeout emergency_alloc emergency_free grow_done; do
 		at="$(first $e "$1" $at)"
 		[ -n "$at" ] || { echo "# no rspl_$e in order:"; sed 's/^/# /' "$1"; return 1; }
@@ -46,6 +53,7 @@ steps_in_order() {
 # with the flags it was served with (KM_PUSHPAGE, 0x4).
 emergency_balanced() {
 	local allocs frees
+	has_trace "$1" || return 1
 	allocs="$(grep -c 'rspl_emergency_alloc:.*kmflags=0x4$' "$1")"
 	frees="$(grep -c 'rspl_emergency_free:' "$1")"
 	[ "$allocs" -ge 1 ] && [ "$allocs" = "$frees" ] ||

@@ -6,8 +6,6 @@
 . /tests/guest/ktap.sh
 . /tests/guest/stall_trace.sh
 OUT=/tmp/rspl-trace.txt
-EVENTS="grow_queued grow_done wait_timeout emergency_alloc emergency_free
-	reserve_take move_offer move_answer shrink_scan"
 
 listed() {
 	for e in $EVENTS; do
