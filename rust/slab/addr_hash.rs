@@ -119,6 +119,17 @@ impl<V> AddrHash<V> {
 
     /// Removes and returns the entry of `key`.
     pub(crate) fn remove(&mut self, key: usize) -> Option<KBox<HashNode<V>>> {
+        self.remove_if(key, |_| true)
+    }
+
+    /// Shows `take` the value of `key`'s entry, which it may change, and
+    /// removes and returns the entry if `take` says so: one walk of the
+    /// chain where a lookup and a removal would take two.
+    pub(crate) fn remove_if(
+        &mut self,
+        key: usize,
+        take: impl FnOnce(&mut V) -> bool,
+    ) -> Option<KBox<HashNode<V>>> {
         if self.buckets.is_empty() {
             return None;
         }
@@ -128,6 +139,9 @@ impl<V> AddrHash<V> {
             match cur {
                 None => return None,
                 Some(node) if node.key == key => {
+                    if !take(&mut node.value) {
+                        return None;
+                    }
                     let mut node = cur.take()?;
                     *cur = node.next.take();
                     self.len -= 1;
@@ -307,11 +321,43 @@ mod tests {
         Ok(())
     }
 
+    /// `remove_if` leaves the entry, changed, when told to keep it, and
+    /// removes it when told to take it; a key not there is never shown.
+    fn remove_if_keeps_or_takes(t: &mut Test) -> CaseResult {
+        let mut h = AddrHash::new();
+        insert_all(t, &mut h, (1..=100).map(|i| i << 12))?;
+        let mut shown = 0;
+        kassert!(
+            t,
+            h.remove_if(7, |_| {
+                shown += 1;
+                true
+            })
+            .is_none()
+        );
+        kassert_eq!(t, shown, 0);
+        let kept = h.remove_if(9 << 12, |v| {
+            *v += 1;
+            false
+        });
+        kassert!(t, kept.is_none());
+        kassert_eq!(
+            t,
+            (h.len(), h.get_mut(9 << 12).copied()),
+            (100, Some((9 << 12) * 3 + 1))
+        );
+        let taken = h.remove_if(9 << 12, |v| *v == (9 << 12) * 3 + 1);
+        kassert_eq!(t, taken.map(|n| n.into_value()), Some((9 << 12) * 3 + 1));
+        kassert_eq!(t, (h.len(), h.get_mut(9 << 12).is_none()), (99, true));
+        Ok(())
+    }
+
     kunit_suite!(
         suite,
         "rspl_addr_hash",
         [
             get_and_visit_each_entry,
+            remove_if_keeps_or_takes,
             without_buckets_nothing_goes_in,
             every_key_comes_back_once,
             asks_to_grow_at_two_a_bucket,

@@ -174,19 +174,22 @@ impl EmergencySet {
     /// caller drops it, kfree, after unlocking), unless a move offer holds
     /// it.
     pub(crate) fn remove(&mut self, obj: usize) -> Removal {
-        match self.table.get_mut(obj).map(|t| t.state) {
-            None => Removal::NotFound,
-            Some(MoveState::FreedWhileMoving) => Removal::AlreadyFreed,
-            Some(MoveState::Moving) => {
-                if let Some(t) = self.table.get_mut(obj) {
-                    t.state = MoveState::FreedWhileMoving;
-                }
-                Removal::Deferred
+        let mut kept = Removal::NotFound;
+        let taken = self.table.remove_if(obj, |t| match t.state {
+            MoveState::FreedWhileMoving => {
+                kept = Removal::AlreadyFreed;
+                false
             }
-            Some(_) => match self.table.remove(obj) {
-                Some(node) => Removal::Removed(node.into_value().mem),
-                None => Removal::NotFound,
-            },
+            MoveState::Moving => {
+                t.state = MoveState::FreedWhileMoving;
+                kept = Removal::Deferred;
+                false
+            }
+            MoveState::Idle | MoveState::Declined => true,
+        });
+        match taken {
+            Some(node) => Removal::Removed(node.into_value().mem),
+            None => kept,
         }
     }
 
@@ -219,17 +222,20 @@ impl EmergencySet {
     /// Ends the move offer of `obj` as `end`; returns the object if it
     /// leaves the set: released, or freed by its consumer meanwhile.
     pub(crate) fn end_move(&mut self, obj: usize, end: MoveEnd) -> Option<Released> {
-        let state = self.table.get_mut(obj)?;
-        let freed_by_consumer = state.state == MoveState::FreedWhileMoving;
-        if !freed_by_consumer && end != MoveEnd::Release {
-            state.state = if end == MoveEnd::Never {
+        let mut freed_by_consumer = false;
+        let taken = self.table.remove_if(obj, |t| {
+            freed_by_consumer = t.state == MoveState::FreedWhileMoving;
+            if freed_by_consumer || end == MoveEnd::Release {
+                return true;
+            }
+            t.state = if end == MoveEnd::Never {
                 MoveState::Declined
             } else {
                 MoveState::Idle
             };
-            return None;
-        }
-        let mem = self.table.remove(obj)?.into_value().mem;
+            false
+        });
+        let mem = taken?.into_value().mem;
         Some(Released {
             mem,
             freed_by_consumer,
